@@ -27,12 +27,28 @@ _EMPTY: Mapping[str, object] = MappingProxyType({})
 
 
 class GraphError(ValueError):
-    """A graph that cannot be built or evaluated; ``node`` names the culprit when there is one."""
+    """A graph that cannot be built or evaluated.
 
-    def __init__(self, message: str, node: str | None = None) -> None:
+    ``node`` names the culprit node when there is one; ``line`` and ``column`` (1-based) point
+    into the expression text when the error is in it; ``kind`` says which stage refused it
+    ("expression", "graph", "limit", "value", "numeric"...), for the API's error body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        node: str | None = None,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        kind: str = "graph",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.node = node
+        self.line = line
+        self.column = column
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
