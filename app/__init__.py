@@ -1,0 +1,3 @@
+"""Chainrule: makes backpropagation visible."""
+
+__version__ = "0.1.0"

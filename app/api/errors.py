@@ -1,0 +1,75 @@
+"""Every error is a JSON body ``{"error": {"kind", "message", "node", "field", "line", "column"}}``.
+
+FastAPI's own 422 handler echoes the offending input, and crashes with a 500 when that input is
+NaN or a lone surrogate (it cannot be encoded): ours never echoes input, only where it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from app.graph.ir import GraphError
+
+log = logging.getLogger("chainrule")
+
+
+def error_response(status: int, kind: str, message: str, **where: Any) -> Response:
+    body = {"error": {"kind": kind, "message": message, **where}}
+    try:
+        content = orjson.dumps(body)
+    except TypeError:  # a lone surrogate in a message: replace what cannot be encoded
+        content = orjson.dumps(
+            body, default=lambda o: str(o).encode("utf-8", "replace").decode("utf-8")
+        ).decode("utf-8", "replace").encode()
+    return Response(content, status_code=status, media_type="application/json")
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+async def _validation(_req: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    field = _loc(tuple(first.get("loc", ())))
+    msg = str(first.get("msg", "invalid request"))
+    if first.get("type") == "json_invalid":
+        return error_response(422, "json", "the body is not valid JSON", field="body")
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    return error_response(422, "validation", f"{field}: {msg}{suffix}", field=field)
+
+
+async def _graph(_req: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GraphError)
+    return error_response(
+        422, exc.kind, exc.message, node=exc.node, line=exc.line, column=exc.column
+    )
+
+
+async def _http(_req: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+    response = error_response(exc.status_code, "http", detail)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _unexpected(_req: Request, exc: Exception) -> Response:
+    log.exception("unexpected error", exc_info=exc)
+    return error_response(500, "internal", "internal error; the server keeps running")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(GraphError, _graph)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,30 @@
+"""POST /api/graph: evaluate an expression or an explicit graph, forward and backward."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from app.api.deps import LimitsDep
+from app.api.schemas import ErrorResponse, GraphRequest, GraphResult
+from app.service import graph_job
+
+router = APIRouter(prefix="/api", tags=["graph"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    413: {"model": ErrorResponse, "description": "the body is too large"},
+    422: {"model": ErrorResponse, "description": "the request or its graph is invalid"},
+}
+
+
+@router.post(
+    "/graph",
+    response_model=GraphResult,
+    responses=ERRORS,
+    summary="Forward and backward pass of a computation graph",
+)
+def post_graph(body: GraphRequest, limits: LimitsDep) -> Response:
+    """Every node's value and gradient, every edge's local gradient and the gradient it
+    carries, and the forward and backward orders (the backward order is the animation's
+    script)."""
+    return Response(graph_job(body.model_dump(), limits), media_type="application/json")

@@ -1,0 +1,43 @@
+"""GET /api/ops, /api/examples, /api/health: what the page builds its menus from."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app import __version__
+from app.api.schemas import ExamplePublic, Health, OpPublic
+from app.examples import EXAMPLES
+from app.graph import REGISTRY
+
+router = APIRouter(prefix="/api", tags=["meta"])
+
+_OPS = [
+    OpPublic(
+        name=op.name,
+        arity=op.arity,
+        symbol=op.symbol,
+        kind=op.kind,
+        latex=op.latex,
+        dlatex=list(op.dlatex),
+        params=dict(op.params or {}),
+        note=op.note,
+    )
+    for op in REGISTRY.values()
+]
+
+
+@router.get("/ops", response_model=list[OpPublic], summary="The op registry")
+def get_ops() -> list[OpPublic]:
+    """Every op: arity (-1: two or more), symbol, LaTeX of the forward and of the local
+    derivative per input (#0, #1 are the inputs, #y the output), parameters and kink notes."""
+    return _OPS
+
+
+@router.get("/examples", response_model=list[ExamplePublic], summary="Ready, named requests")
+def get_examples() -> list[dict[str, object]]:
+    return EXAMPLES
+
+
+@router.get("/health", response_model=Health, summary="Liveness")
+def get_health() -> Health:
+    return Health(status="ok", version=__version__)

@@ -1,0 +1,186 @@
+"""Request and response models of the REST API.
+
+Requests are validated strictly: unknown fields are refused, numbers must be real finite JSON
+numbers (no booleans, strings, NaN or Infinity), strings must be valid UTF-8 (no lone
+surrogates) and every list has a length cap, so nothing unbounded reaches the builders.
+Response models document the JSON in OpenAPI; the routes write the bytes with orjson.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    model_validator,
+)
+
+
+def _utf8(s: str) -> str:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid unicode (no lone surrogates)") from None
+    return s
+
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+# a scalar, a vector or a matrix (list of rows); ragged rows are refused by the engine
+Value = Number | Annotated[list[Number], Field(max_length=10_000)] | Annotated[
+    list[Annotated[list[Number], Field(max_length=10_000)]], Field(max_length=10_000)
+]
+Text = Annotated[str, AfterValidator(_utf8)]
+NodeId = Annotated[Text, Field(min_length=1, max_length=100)]
+OpName = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class Strict_(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NodeSpec(Strict_):
+    """One node of an explicit graph: inputs by id, in order (ids may repeat)."""
+
+    id: NodeId
+    op: OpName
+    inputs: list[NodeId] = Field(default_factory=list, max_length=64)
+    value: Value | None = Field(None, description="the value of a const node")
+    params: dict[OpName, Number] = Field(default_factory=dict, max_length=8)
+    label: Annotated[Text, Field(max_length=100)] | None = None
+
+
+class GraphSpec(Strict_):
+    """An explicit graph: nodes (any order) and the id of the output node."""
+
+    nodes: list[NodeSpec] = Field(min_length=1, max_length=20_000)
+    output: NodeId
+
+
+class GraphRequest(Strict_):
+    """What /api/graph evaluates: an expression or a graph, with the values of its inputs."""
+
+    expression: Annotated[Text, Field(max_length=10_000)] | None = Field(
+        None, examples=["(x + y) * z"]
+    )
+    graph: GraphSpec | None = None
+    values: dict[NodeId, Value] = Field(
+        default_factory=dict, max_length=10_000, examples=[{"x": -2, "y": 5, "z": -4}]
+    )
+    explain: list[NodeId] = Field(
+        default_factory=list, max_length=50, description="node ids whose derivation to return"
+    )
+    learning_rate: Number | None = Field(
+        None, ge=0, le=1e6, description="alpha for the update w+ = w - alpha * grad in derivations"
+    )
+    gradcheck: bool = Field(False, description="also compare every input's gradient with "
+                            "central differences")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> GraphRequest:
+        if (self.expression is None) == (self.graph is None):
+            raise ValueError("give exactly one of 'expression' or 'graph'")
+        return self
+
+
+# --- responses (documentation of the JSON the routes write) -----------------------------------
+
+OutValue = float | list[float] | list[list[float]]
+
+
+class NodePublic(BaseModel):
+    """A node with its forward value and its gradient (null if no input reaches it)."""
+
+    id: str
+    op: str
+    label: str
+    named: bool
+    role: str | None
+    group: str | None
+    inputs: list[str]
+    params: dict[str, float]
+    shape: list[int]
+    value: OutValue
+    grad: OutValue | None
+
+
+class EdgePublic(BaseModel):
+    """source -> target (into input ``slot``): ``grad`` is what flows back to the source along
+    it, shaped like the source; ``local_grad`` is d target / d source where that is a scalar or
+    elementwise, else null. A node's grad is the sum of the grads of its outgoing edges."""
+
+    source: str
+    target: str
+    slot: int
+    local_grad: OutValue | None
+    grad: OutValue | None
+    patterns: list[str]
+
+
+class LeafCheckPublic(BaseModel):
+    """Analytic against central-difference gradient of one input."""
+
+    id: str
+    analytic: OutValue
+    numeric: OutValue | None
+    rel_error: float | None
+
+
+class GraphResult(BaseModel):
+    """The traced graph: every node's value and grad, every edge's local grad and grad."""
+
+    output: str
+    seeded_with_ones: bool
+    nodes: list[NodePublic]
+    edges: list[EdgePublic]
+    forward_order: list[str]
+    backward_order: list[str]
+    gradcheck: list[LeafCheckPublic] | None = None
+    derivations: dict[str, dict[str, object]] | None = None
+
+
+class ErrorDetail(BaseModel):
+    """What was wrong: which stage (kind), which node, field or position in the expression."""
+
+    kind: str
+    message: str
+    node: str | None = None
+    field: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class OpPublic(BaseModel):
+    """One registry entry: templates use #0, #1 for the inputs and #y for the output."""
+
+    name: str
+    arity: int
+    symbol: str
+    kind: str
+    latex: str
+    dlatex: list[str]
+    params: dict[str, float]
+    note: str
+
+
+class ExamplePublic(BaseModel):
+    """A ready request: POST ``request`` to ``endpoint``."""
+
+    id: str
+    title: str
+    description: str
+    endpoint: str
+    request: dict[str, object]
+
+
+class Health(BaseModel):
+    status: str
+    version: str

@@ -1,0 +1,1 @@
+"""Teaching annotations on a trace: gate patterns and chain-rule derivations."""

@@ -1,0 +1,44 @@
+"""Builds the app: routers, error handlers, security headers, static files.
+
+    uvicorn app.main:app        # or the console command: chainrule
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.api import errors
+from app.api.routes import graph, meta
+from app.api.security import SecurityHeaders
+from app.paths import STATIC_DIR
+from app.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Chainrule",
+        version=__version__,
+        summary="Forward and backward passes of computation graphs, node by node and edge by "
+        "edge, as JSON.",
+        # Swagger/ReDoc would load their assets from a CDN: off; /openapi.json is served.
+        docs_url=None,
+        redoc_url=None,
+        max_body_size=settings.max_body_bytes,
+    )
+    errors.install(app)
+    app.include_router(meta.router)
+    app.include_router(graph.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
+        )
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+app = create_app()
