@@ -59,9 +59,9 @@ register(
         symbol="ᵀ",
         latex="#0^T",
         dlatex=("\\bar{y}^T",),
-        forward=lambda ins, _p: np.ascontiguousarray(ins[0].T),
+        forward=lambda ins, _p: ins[0].T.copy(),  # copy: C-contiguous, and ndim kept (0-d too)
         shape=lambda shapes, _p: tuple(reversed(shapes[0])),
-        vjp=lambda g, _ins, _y, _p: (np.ascontiguousarray(g.T),),
+        vjp=lambda g, _ins, _y, _p: (g.T.copy(),),
         kind="linear algebra",
         note="a vector or a scalar is its own transpose.",
     )
