@@ -14,44 +14,40 @@ import uvicorn
 
 from app.settings import Settings
 
+FLAGS = ("host", "port", "workers")  # settings that also have a command-line flag
+
+
+def _epilog() -> str:
+    lines = ["environment variables (the command line wins):"]
+    for name, f in Settings.model_fields.items():
+        default = f.get_default(call_default_factory=True)
+        lines.append(f"  CHAINRULE_{name.upper():<20} {f.description} (default: {default!r})")
+    return "\n".join(lines)
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="chainrule",
-        description="Serve Chainrule (the page and the REST API). Every setting can also be "
-        "given as an environment variable; the command line wins.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Serve Chainrule: the page at / and the REST API under /api.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    for name, f in Settings.model_fields.items():
-        env = f"CHAINRULE_{name.upper()}"
-        if name in ("host", "port", "workers"):
-            p.add_argument(f"--{name}", type=type(f.default), default=None,
-                           help=f"{f.description} [env {env}, default {f.default!r}]")
-    settings_help = "\n".join(
-        f"  CHAINRULE_{n.upper():<24} {f.description} (default {f.get_default(call_default_factory=True)!r})"
-        for n, f in Settings.model_fields.items()
-    )
-    p.epilog = "environment variables:\n" + settings_help
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    for name in FLAGS:
+        f = Settings.model_fields[name]
+        p.add_argument(f"--{name}", type=type(f.default), default=None,
+                       help=f"{f.description} (default: {f.default!r})")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    # The command line overrides the environment; worker processes read the environment.
-    for name in ("host", "port", "workers"):
+    # Worker processes build their settings from the environment, so flags go there.
+    for name in FLAGS:
         if getattr(args, name) is not None:
             os.environ[f"CHAINRULE_{name.upper()}"] = str(getattr(args, name))
     s = Settings()
-    uvicorn.run(
-        "app.main:app",
-        host=s.host,
-        port=s.port,
-        workers=s.workers,
-        proxy_headers=False,
-        server_header=False,
-        log_level="info",
-    )
+    uvicorn.run("app.main:app", host=s.host, port=s.port, workers=s.workers,
+                server_header=False, log_level="info")
 
 
 if __name__ == "__main__":

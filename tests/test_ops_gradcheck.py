@@ -136,7 +136,8 @@ def _numeric(graph: Any, values: dict[str, Array], name: str) -> Array:
 
 
 def test_every_op_has_a_domain() -> None:
-    assert set(REGISTRY) <= set(DOMAINS), f"no gradient test domain for {set(REGISTRY) - set(DOMAINS)}"
+    missing = set(REGISTRY) - set(DOMAINS)
+    assert not missing, f"no gradient test domain for {missing}"
 
 
 @pytest.mark.parametrize("op", sorted(DOMAINS))
