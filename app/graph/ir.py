@@ -77,7 +77,9 @@ class Graph:
 
     nodes: tuple[Node, ...]
     output: str
-    _index: Mapping[str, int] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
+    _index: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self._index:

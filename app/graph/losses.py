@@ -80,7 +80,8 @@ register(
 def _log_softmax(z: Array) -> Array:
     # Shift by the row maximum first so that exp never overflows: log softmax is unchanged.
     shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    out: Array = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return out
 
 
 def _ce_vjp(g: Array, ins: Ins, _y: Array, _p: Params) -> tuple[Array, ...]:
