@@ -50,6 +50,16 @@ class GraphError(ValueError):
         self.column = column
         self.kind = kind
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep every field when the error crosses a process boundary (worker pools pickle it).
+        return (_rebuild_error, (self.message, self.node, self.line, self.column, self.kind))
+
+
+def _rebuild_error(
+    message: str, node: str | None, line: int | None, column: int | None, kind: str
+) -> GraphError:
+    return GraphError(message, node, line=line, column=column, kind=kind)
+
 
 @dataclass(frozen=True, slots=True)
 class Node:
