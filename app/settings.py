@@ -19,6 +19,15 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="interface to listen on (0.0.0.0 in Docker)")
     port: int = Field(8000, ge=1, le=65535, description="TCP port")
     workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes")
+    compute_workers: int = Field(
+        2, ge=1, le=64, description="worker processes that compute graphs (per server worker)"
+    )
+    deadline_seconds: float = Field(
+        10.0, gt=0, le=600, description="hard deadline of one computation; then 503"
+    )
+    max_pending: int = Field(
+        32, ge=1, description="computations in progress or waiting before new ones get 503"
+    )
     max_body_bytes: int = Field(1_000_000, ge=1024, description="largest request body accepted")
     max_nodes: int = Field(20_000, ge=10, description="largest graph, in nodes")
     max_elements: int = Field(2_000_000, ge=100, description="float64 values in one graph")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
 
+from app.api.compute import Compute
 from app.graph.shapes import Budget
 from app.service import Limits
 from app.settings import Settings, get_settings
@@ -20,4 +22,13 @@ def get_limits() -> Limits:
     )
 
 
+@lru_cache
+def get_compute() -> Compute:
+    """One worker pool per server process, started on first use."""
+    s = get_settings()
+    return Compute(workers=s.compute_workers, deadline=s.deadline_seconds,
+                   max_pending=s.max_pending)
+
+
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+ComputeDep = Annotated[Compute, Depends(get_compute)]

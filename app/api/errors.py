@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from app.api.compute import Overloaded
 from app.graph.ir import GraphError
 
 log = logging.getLogger("chainrule")
@@ -63,6 +64,12 @@ async def _http(_req: Request, exc: Exception) -> Response:
     return response
 
 
+async def _overloaded(_req: Request, exc: Exception) -> Response:
+    response = error_response(503, "overloaded", str(exc))
+    response.headers["retry-after"] = "1"
+    return response
+
+
 async def _unexpected(_req: Request, exc: Exception) -> Response:
     log.exception("unexpected error", exc_info=exc)
     return error_response(500, "internal", "internal error; the server keeps running")
@@ -72,4 +79,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(GraphError, _graph)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Overloaded, _overloaded)
     app.add_exception_handler(Exception, _unexpected)

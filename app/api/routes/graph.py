@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from app.api.deps import LimitsDep
+from app.api.deps import ComputeDep, LimitsDep
 from app.api.schemas import ErrorResponse, GraphRequest, GraphResult
 from app.service import graph_job
 
@@ -14,6 +14,7 @@ router = APIRouter(prefix="/api", tags=["graph"])
 ERRORS: dict[int | str, dict[str, object]] = {
     413: {"model": ErrorResponse, "description": "the body is too large"},
     422: {"model": ErrorResponse, "description": "the request or its graph is invalid"},
+    503: {"model": ErrorResponse, "description": "busy, or the computation overran its deadline"},
 }
 
 
@@ -23,8 +24,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
     responses=ERRORS,
     summary="Forward and backward pass of a computation graph",
 )
-def post_graph(body: GraphRequest, limits: LimitsDep) -> Response:
+async def post_graph(body: GraphRequest, limits: LimitsDep, compute: ComputeDep) -> Response:
     """Every node's value and gradient, every edge's local gradient and the gradient it
     carries, and the forward and backward orders (the backward order is the animation's
     script)."""
-    return Response(graph_job(body.model_dump(), limits), media_type="application/json")
+    body_bytes = await compute.run(graph_job, body.model_dump(), limits)
+    return Response(body_bytes, media_type="application/json")
