@@ -1,0 +1,180 @@
+"""A safe, Python-like expression language -> graph IR.
+
+    >>> g = parse_expression("q = x + y; f = q * z")
+    >>> [(n.id, n.op, n.inputs) for n in g.nodes]
+    [('x', 'input', ()), ('y', 'input', ()), ('q', 'add', ('x', 'y')), ('z', 'input', ()), \
+('f', 'mul', ('q', 'z'))]
+    >>> [n.id for n in parse_expression("sum((W @ x) ** 2)").nodes]
+    ['W', 'x', 'matmul#1', 'const#1', 'pow#1', 'sum#1']
+
+A program is statements separated by newlines or ';' (empty ones are skipped), each
+``name = expression``; the last may be a bare expression and is the output. An expression is
+numbers, names (inputs, or earlier stages), ``+ - * / ** @``, unary ``-``/``+``, ``x.T`` and calls
+of the registry's functions (``exp(x)``, ``max(0, x)``, ``leaky_relu(x, 0.1)``). Comments run
+from ``#`` to the end of the line. A newline inside brackets continues the statement.
+
+This is a security boundary: the text is never evaluated. It is checked as text first (length,
+plain printable ASCII only, no quotes or backslashes, bracket depth), so that :func:`ast.parse`
+only ever sees small, shallow, ASCII statements; the parsed trees then go through a whitelist
+(:mod:`app.builders.expression_ast`). Every refusal is a ``GraphError(kind="expression")``
+with the 1-based line and column of the offending character in the original text.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from app.builders.expression_ast import Builder, Statement, describe, expression_error
+from app.graph.ir import Graph, GraphError, make_graph
+
+__all__ = ["ExpressionLimits", "parse_expression"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressionLimits:
+    """Bounds checked before or while parsing, so that any text is refused quickly."""
+
+    max_length: int = 10_000  # characters
+    max_nodes: int = 5_000  # AST nodes over the whole program
+    max_depth: int = 200  # nesting: brackets, and the expression tree
+    max_statements: int = 500
+
+
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+
+
+def parse_expression(text: str, limits: ExpressionLimits | None = None) -> Graph:
+    """Parse a program into a Graph (see the module docstring); GraphError if it is refused."""
+    limits = limits or ExpressionLimits()
+    statements = split_statements(check_text(text, limits), limits)
+    builder = Builder(limits.max_nodes, limits.max_depth)
+    output = ""
+    for i, stmt in enumerate(statements):
+        tree = _parse(stmt, limits)
+        if isinstance(tree, ast.Assign):
+            if len(tree.targets) != 1:
+                raise stmt.error(tree.targets[1], "assign one name at a time ('a = b = x' is "
+                                 "not allowed)")
+            name = builder.check_target(tree.targets[0], stmt)
+            output = builder.expression(tree.value, stmt, name)
+            builder.staged[name] = stmt.line
+        elif isinstance(tree, ast.Expr):
+            if i != len(statements) - 1:
+                raise stmt.error(tree, "only the last statement may be a bare expression; "
+                                 "name this one ('a = ...') or remove it")
+            output = builder.expression(tree.value, stmt, None)
+        else:
+            raise stmt.error(tree, f"{describe(tree)} is not allowed: a statement is "
+                             "'name = expression' or, last, an expression")
+    return make_graph(builder.nodes, output)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of ``text[index]``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def check_text(text: str, limits: ExpressionLimits) -> str:
+    """The text with newlines normalised and comments blanked, or GraphError.
+
+    Plain printable ASCII only: Python NFKC-normalises identifiers, so full-width letters
+    ('ｅｘｐ') would otherwise turn into other names, and bidi controls could hide what runs.
+    Quotes are refused here (there are no strings) so that a ';' or '#' inside one cannot
+    confuse the statement splitter.
+    """
+    if not isinstance(text, str):
+        raise GraphError("the expression must be text", kind="expression")
+    if len(text) > limits.max_length:
+        line, column = _position(text, limits.max_length)
+        raise expression_error(f"the expression is {len(text)} characters long; the limit is "
+                               f"{limits.max_length}", line, column)
+    # \r\n and a lone \r are one line break, as for Python and editors
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = re.search(r"[^\x20-\x7e\t\n]", text)
+    if bad:
+        line, column = _position(text, bad.start())
+        raise expression_error(f"character U+{ord(bad.group()):04X} is not allowed: use plain "
+                               "ASCII letters, digits, operators and brackets", line, column)
+    # no strings in the language, so a '#' always starts a comment; blank it, keep columns
+    text = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
+    bad = re.search(r"['\"\\]", text)
+    if bad:
+        line, column = _position(text, bad.start())
+        what = ("backslashes are not allowed (inside brackets a statement may continue on the "
+                "next line)" if bad.group() == "\\" else "strings are not allowed")
+        raise expression_error(what, line, column)
+    return text
+
+
+def split_statements(text: str, limits: ExpressionLimits) -> list[Statement]:
+    """Cut at ';' and newlines outside brackets, checking bracket nesting on the way.
+
+    Python's own parser can run out of stack on a few hundred nested brackets, so depth is
+    counted here, before it ever sees the text.
+    """
+    out: list[Statement] = []
+    opened: list[tuple[str, int]] = []  # open brackets and their index
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            opened.append((ch, i))
+            if len(opened) > limits.max_depth:
+                raise expression_error(f"too many nested brackets: at most {limits.max_depth}",
+                                       *_position(text, i))
+        elif ch in _CLOSE:
+            if not opened:
+                raise expression_error(f"unmatched {ch!r}", *_position(text, i))
+            if opened[-1][0] != _CLOSE[ch]:
+                line, column = _position(text, opened[-1][1])
+                raise expression_error(f"{ch!r} does not match {opened[-1][0]!r} at line {line}, "
+                                       f"column {column}", *_position(text, i))
+            opened.pop()
+        elif ch in ";\n" and not opened:
+            _add_statement(out, text, start, i, limits)
+            start = i + 1
+    if opened:
+        ch, i = opened[-1]
+        raise expression_error(f"{ch!r} is never closed", *_position(text, i))
+    _add_statement(out, text, start, len(text), limits)
+    if not out:
+        raise expression_error("the expression is empty; write one such as (x + y) * z", 1, 1)
+    return out
+
+
+def _add_statement(
+    out: list[Statement], text: str, start: int, end: int, limits: ExpressionLimits
+) -> None:
+    chunk = text[start:end]
+    stripped = chunk.lstrip(" \t\n")
+    if not stripped.strip():
+        return  # an empty statement (blank line, ';;', trailing ';') is skipped
+    first = start + len(chunk) - len(stripped)
+    line, column = _position(text, first)
+    if len(out) >= limits.max_statements:
+        raise expression_error(f"too many statements: at most {limits.max_statements}",
+                               line, column)
+    out.append(Statement(stripped.rstrip(), line, column))
+
+
+def _parse(stmt: Statement, limits: ExpressionLimits) -> ast.stmt:
+    """Python's parser on one statement; its failures become positioned GraphErrors."""
+    try:
+        module = ast.parse(stmt.text, mode="exec")
+    except SyntaxError as e:
+        # e.offset is 1-based; e.lineno is within the statement
+        line, column = stmt.where(e.lineno or 1, (e.offset or 1) - 1)
+        msg = (e.msg or "invalid syntax").rstrip(".")
+        if "integer string conversion" in msg:
+            msg = "number too large"
+        raise expression_error(f"syntax error: {msg}; a statement is 'name = expression' or, "
+                               "last, an expression", line, column) from None
+    except (RecursionError, MemoryError, ValueError, OverflowError):
+        # the parser's own stack guard: e.g. thousands of chained unary minus signs
+        raise stmt.error(None, f"the statement is nested too deeply or too long to parse: at "
+                         f"most {limits.max_depth} levels") from None
+    if len(module.body) != 1:  # cannot happen: ';' and newlines outside brackets were cut above
+        raise stmt.error(None, "one statement expected")
+    return module.body[0]
