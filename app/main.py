@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import errors
-from app.api.routes import graph, meta
+from app.api.routes import graph, meta, pages
 from app.api.security import SecurityHeaders
 from app.paths import STATIC_DIR
 from app.settings import Settings, get_settings
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(meta.router)
     app.include_router(graph.router)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(
