@@ -66,7 +66,7 @@ def parse_expression(text: str, limits: ExpressionLimits | None = None) -> Graph
                                  "name this one ('a = ...') or remove it")
             output = builder.expression(tree.value, stmt, None)
         else:
-            raise stmt.error(tree, f"{describe(tree)} is not allowed: a statement is "
+            raise stmt.error(tree, f"{describe(tree)} cannot be used: a statement is "
                              "'name = expression' or, last, an expression")
     return make_graph(builder.nodes, output)
 
@@ -167,8 +167,9 @@ def _parse(stmt: Statement, limits: ExpressionLimits) -> ast.stmt:
         # e.offset is 1-based; e.lineno is within the statement
         line, column = stmt.where(e.lineno or 1, (e.offset or 1) - 1)
         msg = (e.msg or "invalid syntax").rstrip(".")
-        if "integer string conversion" in msg:
-            msg = "number too large"
+        if "integer string conversion" in msg:  # int literal over 4300 digits
+            raise expression_error("number too large: numbers must be finite floats (at most "
+                                   "about 1.8e308)", line, column) from None
         raise expression_error(f"syntax error: {msg}; a statement is 'name = expression' or, "
                                "last, an expression", line, column) from None
     except (RecursionError, MemoryError, ValueError, OverflowError):

@@ -54,12 +54,18 @@ _DESCRIBE: dict[type[ast.AST], str] = {
     ast.If: "if", ast.For: "for", ast.AsyncFor: "for", ast.While: "while", ast.With: "with",
     ast.AsyncWith: "with", ast.Try: "try", ast.Raise: "raise", ast.Assert: "assert",
     ast.Global: "global", ast.Nonlocal: "nonlocal", ast.Break: "break",
-    ast.Continue: "continue", ast.Match: "match",
+    ast.Continue: "continue", ast.Match: "match", ast.Attribute: "attributes",
+    ast.Call: "calls", ast.BinOp: "operators", ast.UnaryOp: "operators", ast.Constant: "numbers",
 }
 
 
 def describe(node: ast.AST) -> str:
     return _DESCRIBE.get(type(node), type(node).__name__)
+
+
+def shown(name: str) -> str:
+    """A name for a message: quoted, and cut short if it is absurdly long."""
+    return repr(name if len(name) <= 40 else name[:40] + "...")
 
 
 def is_name(text: str) -> bool:
@@ -127,6 +133,7 @@ class Builder:
     inputs: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> first use
     counters: dict[str, int] = field(default_factory=dict)
     visited: int = 0
+    target: str | None = None  # the name the current statement assigns
 
     def _id(self, op: str) -> str:
         # '#' cannot appear in a name, so "mul#1" never collides with a variable or a stage.
@@ -145,7 +152,7 @@ class Builder:
                              "'name = expression'")
         name = target.id
         if not is_name(name):
-            raise stmt.error(target, f"{name!r} is not allowed: {NAME_RULE}")
+            raise stmt.error(target, f"{shown(name)} is not allowed: {NAME_RULE}")
         if reserved(name):
             raise stmt.error(target, f"{name!r} is a function; pick another name")
         if name in self.staged:
@@ -163,6 +170,7 @@ class Builder:
         With ``name`` (a staged ``name = tree``) the value's node gets that id; a value that is
         an existing node (``a = x``) gets an identity node called ``name``.
         """
+        self.target = name
         results: list[str] = []
         # frames: (ast node, depth, is the statement's value, plan once its operands are pushed)
         stack: list[tuple[ast.expr, int, bool, _Plan | None]] = [(tree, 1, True, None)]
@@ -212,11 +220,14 @@ class Builder:
                                   label=stmt.source(node)))
         name = node.id
         if not is_name(name):
-            raise stmt.error(node, f"{name!r} is not allowed: {NAME_RULE}")
+            raise stmt.error(node, f"{shown(name)} is not allowed: {NAME_RULE}")
         if reserved(name):
             raise stmt.error(node, f"{name!r} is a function: call it, as in {name}(x)")
         if name in self.staged or name in self.inputs:
             return name
+        if name == self.target:
+            raise stmt.error(node, f"{name!r} is used in its own assignment; each name is "
+                             f"assigned once: assign to a new name, as in {name}2 = {name} + 1")
         self.inputs[name] = stmt.where(node.lineno, node.col_offset)
         return self._add(Node(name, "input", label=name, named=True))
 
@@ -246,7 +257,7 @@ class Builder:
             return _Plan("transpose", [node.value])
         if isinstance(node, ast.Call):
             return self._call(node, stmt)
-        raise stmt.error(node, f"{describe(node)} not allowed here; {ALLOWED}")
+        raise stmt.error(node, f"{describe(node)} cannot be used here; {ALLOWED}")
 
     def _call(self, node: ast.Call, stmt: Statement) -> _Plan:
         if not isinstance(node.func, ast.Name):
@@ -255,8 +266,8 @@ class Builder:
         fname = node.func.id
         op = REGISTRY.get(fname)
         if op is None:
-            shown = repr(fname) if is_name(fname) else "this name"
-            raise stmt.error(node, f"unknown function {shown}; allowed functions: {functions()}")
+            raise stmt.error(node, f"unknown function {shown(fname)}; allowed functions: "
+                             f"{functions()}")
         if node.keywords:
             raise stmt.error(node.keywords[0], f"keyword arguments are not allowed; give "
                              f"{fname}'s arguments by position")
@@ -298,7 +309,7 @@ def number(node: ast.Constant, stmt: Statement) -> float:
         what = {complex: "complex numbers (1j)", str: "strings", bytes: "bytes",
                 bool: "True and False", type(None): "None",
                 type(...): "'...'"}.get(type(v), "this constant")
-        raise stmt.error(node, f"{what} not allowed; numbers are integers or decimals such "
+        raise stmt.error(node, f"{what} cannot be used; numbers are integers or decimals such "
                          "as 2, 0.5 or 1e-3")
     try:
         value = float(v)
