@@ -22,12 +22,23 @@ GRAPH_EXAMPLES: list[Example] = [
     {
         "id": "sigmoid-neuron",
         "title": "A 2-input sigmoid neuron, staged",
-        "description": "f = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2))), one gate at a time as the "
-        "course stages it; the sigmoid's local gradient is (1 - f) f.",
+        "description": "f = σ(w0 x0 + w1 x1 + w2), staged as the course does: the dot product, "
+        "then one sigmoid gate whose local gradient is (1 - f) f.",
         "endpoint": "/api/graph",
         "request": {
-            "expression": "dot = w0*x0 + w1*x1 + w2\nneg = -dot\ne = exp(neg)\nden = 1 + e\n"
-            "f = 1 / den",
+            "expression": "dot = w0*x0 + w1*x1 + w2\nf = sigmoid(dot)",
+            "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
+        },
+    },
+    {
+        "id": "sigmoid-neuron-gates",
+        "title": "The same neuron, one elementary gate at a time",
+        "description": "f = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2))) through neg, exp, add and div "
+        "gates: the same gradients as the single sigmoid gate, the long way.",
+        "endpoint": "/api/graph",
+        "request": {
+            "expression": "dot = w0*x0 + w1*x1 + w2\nnegdot = -dot\ne = exp(negdot)\n"
+            "den = 1 + e\nf = 1 / den",
             "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
         },
     },

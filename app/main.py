@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import errors
-from app.api.routes import graph, meta, pages
+from app.api.body_limit import BodyLimit
+from app.api.routes import graph, meta, network, pages
 from app.api.security import SecurityHeaders
 from app.paths import STATIC_DIR
 from app.settings import Settings, get_settings
@@ -27,18 +28,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Swagger/ReDoc would load their assets from a CDN: off; /openapi.json is served.
         docs_url=None,
         redoc_url=None,
-        max_body_size=settings.max_body_bytes,
     )
     errors.install(app)
     app.include_router(meta.router)
     app.include_router(graph.router)
+    app.include_router(network.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
         )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so every response has them
     return app
 
 

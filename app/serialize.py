@@ -30,12 +30,8 @@ def jsonable(x: Array | None) -> float | Array | None:
     return np.ascontiguousarray(x, dtype=np.float64)
 
 
-def _local(x: Array | None, out_shape: tuple[int, ...]) -> float | Array | None:
-    if x is None or not np.all(np.isfinite(x)):
-        return None
-    x = np.asarray(x, dtype=np.float64)
-    # an elementwise partial is shown with the target's shape (a scalar stays a scalar)
-    return jsonable(np.broadcast_to(x, out_shape) if x.ndim and x.shape != out_shape else x)
+def _local(x: Array | None) -> float | Array | None:
+    return None if x is None or not np.all(np.isfinite(x)) else jsonable(x)
 
 
 def trace_to_dict(trace: Trace) -> Json:
@@ -70,7 +66,7 @@ def trace_to_dict(trace: Trace) -> Json:
                     "source": src,
                     "target": node.id,
                     "slot": slot,
-                    "local_grad": _local(e.local, value.shape) if e else None,
+                    "local_grad": _local(e.local) if e else None,
                     "grad": jsonable(e.grad) if e else None,
                     "patterns": edge_patterns(graph, src, node.id, uses),
                 }

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    StrictBool,
     model_validator,
 )
 
@@ -77,7 +78,7 @@ class GraphRequest(Strict_):
     learning_rate: Number | None = Field(
         None, ge=0, le=1e6, description="alpha for the update w+ = w - alpha * grad in derivations"
     )
-    gradcheck: bool = Field(False, description="also compare every input's gradient with "
+    gradcheck: StrictBool = Field(False, description="also compare every input's gradient with "
                             "central differences")
 
     @model_validator(mode="after")

@@ -139,7 +139,8 @@ def backward(graph: Graph, values: Mapping[str, Array]) -> Trace:
             ins = [values[i] for i in node.inputs]
             y = values[node.id]
             if op.local is not None:
-                locals_ = list(op.local(ins, y, params))
+                # elementwise partials, shown with the output's shape (a view, no copy)
+                locals_ = [np.broadcast_to(p, y.shape) for p in op.local(ins, y, params)]
                 contribs = [unbroadcast(g * p, x.shape) for p, x in zip(locals_, ins, strict=True)]
             elif y.ndim == 0:
                 # A scalar output: by linearity vjp(g) = g * vjp(1), and vjp(1) IS d y / d input.

@@ -49,7 +49,9 @@ def infer_shapes(graph: Graph, leaf_shapes: Mapping[str, Shape]) -> dict[str, Sh
 def check_budget(graph: Graph, shapes: Mapping[str, Shape], budget: Budget) -> None:
     """Refuse a graph whose evaluation would exceed the budget, before doing any of it."""
     if len(graph) > budget.max_nodes:
-        raise GraphError(f"the graph has {len(graph)} nodes; the limit is {budget.max_nodes}")
+        raise GraphError(
+            f"the graph has {len(graph)} nodes; the limit is {budget.max_nodes}", kind="limit"
+        )
     elements = 0
     flops = 0
     for node in graph.nodes:
@@ -58,6 +60,7 @@ def check_budget(graph: Graph, shapes: Mapping[str, Shape], budget: Budget) -> N
             raise GraphError(
                 f"node {node.id!r} has shape {list(shape)}; no axis may exceed {budget.max_dim}",
                 node.id,
+                kind="limit",
             )
         elements += math.prod(shape)
         if node.op == "matmul":
@@ -65,7 +68,10 @@ def check_budget(graph: Graph, shapes: Mapping[str, Shape], budget: Budget) -> N
             flops += math.prod(a) * (b[-1] if len(b) == 2 else 1)
     if elements > budget.max_elements:
         raise GraphError(
-            f"the graph holds {elements} values in all; the limit is {budget.max_elements}"
+            f"the graph holds {elements} values in all; the limit is {budget.max_elements}",
+            kind="limit",
         )
     if flops > budget.max_flops:
-        raise GraphError(f"the matmuls need {flops} multiply-adds; the limit is {budget.max_flops}")
+        raise GraphError(
+            f"the matmuls need {flops} multiply-adds; the limit is {budget.max_flops}", kind="limit"
+        )

@@ -12,6 +12,7 @@ from app.service import graph_job
 router = APIRouter(prefix="/api", tags=["graph"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorResponse, "description": "the body is not UTF-8 JSON"},
     413: {"model": ErrorResponse, "description": "the body is too large"},
     422: {"model": ErrorResponse, "description": "the request or its graph is invalid"},
     503: {"model": ErrorResponse, "description": "busy, or the computation overran its deadline"},
