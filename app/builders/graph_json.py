@@ -88,9 +88,9 @@ def _node(item: object, index: int) -> Node:
     raw_params = item.get("params") or {}
     if opname in LEAF_OPS:
         if inputs:
-            raise GraphError(f"node {nid!r}: an {opname} node takes no inputs", nid)
+            raise GraphError(f"node {nid!r}: {_article(opname)} node takes no inputs", nid)
         if raw_params:
-            raise GraphError(f"node {nid!r}: an {opname} node takes no params", nid)
+            raise GraphError(f"node {nid!r}: {_article(opname)} node takes no params", nid)
         if opname == "input":
             return Node(nid, "input", label=label if label is not None else nid, named=True)
         const = MappingProxyType({"value": _const_value(value, nid)})
@@ -141,3 +141,7 @@ def _const_value(value: object, nid: str) -> ConstValue:
     if len({len(r) for r in rows}) != 1:
         raise bad
     return tuple(rows)
+
+
+def _article(opname: str) -> str:
+    return f"an {opname}" if opname[0] in "aeiou" else f"a {opname}"
