@@ -1,0 +1,56 @@
+// The chain-rule derivation of one weight, written as the seed writes it: every factor with its
+// number, the product per path, the sum over paths, and the update w+ = w − α·∂E/∂w.
+//
+//   showDerivation(el, "w1", result.derivations.w1)
+
+import { fmt, fmtTerm } from "./format.js";
+import { renderTex } from "./tex.js";
+import { h, clear } from "./dom.js";
+
+function tex(source, display = true) {
+  const el = h(display ? "div" : "span", { class: display ? "tex display" : "tex" });
+  renderTex(el, source, { display });
+  return el;
+}
+
+/** @param {HTMLElement} el @param {string} name @param {import("./api.js").Derivation|null} d */
+export function showDerivation(el, name, d, { loading = false, error = null } = {}) {
+  clear(el);
+  if (loading) return el.append(h("p", { class: "muted", text: `Deriving ∂E/∂${name}…` }));
+  if (error) return el.append(h("p", { class: "error-message", text: error }));
+  if (!d) return el.append(h("p", { class: "muted", text: "Click a weight (w1, w5…) to see its chain rule." }));
+  el.append(h("h3", { class: "insp-title" }, [h("span", { class: "insp-label", text: name })]));
+  if (d.latex) el.append(tex(d.latex));
+  const paths = Array.isArray(d.paths) ? d.paths : [];
+  paths.forEach((p, i) => {
+    const box = h("div", { class: "path" });
+    if (paths.length > 1) box.append(h("h4", { text: `Path ${i + 1} of ${paths.length}` }));
+    const table = h("table", { class: "factors" });
+    for (const f of p.factors ?? []) {
+      const sym = h("td", { class: "f-sym" });
+      renderTex(sym, String(f.symbol ?? ""));
+      const formula = h("td", { class: "f-formula" });
+      renderTex(formula, String(f.formula ?? ""));
+      table.append(h("tr", {}, [sym, h("td", { class: "eq", text: "=" }), formula, h("td", { class: "eq", text: "=" }), h("td", { class: "num", text: fmt(f.value) })]));
+    }
+    box.append(table);
+    const nums = (p.factors ?? []).map((f) => fmtTerm(f.value)).join(" × ");
+    box.append(h("p", { class: "num product" }, [h("span", { text: `${nums} = ` }), h("strong", { class: "grad", text: fmt(p.product) })]));
+    el.append(box);
+  });
+  if (d.paths_truncated) el.append(h("p", { class: "muted small", text: "More paths exist; only the first ones are shown." }));
+  if (paths.length > 1) {
+    el.append(h("p", { class: "num total" }, [
+      h("span", { text: `Sum over the ${paths.length} paths: ${paths.map((p, i) => (i ? fmtTerm(p.product) : fmt(p.product))).join(" + ")} = ` }),
+      h("strong", { class: "grad", text: fmt(d.total) }),
+    ]));
+  } else if (typeof d.total === "number") {
+    el.append(h("p", { class: "num total" }, [h("span", { text: `∂E/∂${name} = ` }), h("strong", { class: "grad", text: fmt(d.total) })]));
+  }
+  const u = d.update;
+  if (u) {
+    el.append(h("h4", { text: "Gradient descent update" }));
+    if (u.latex) el.append(tex(u.latex));
+    el.append(h("p", { class: "num update", text: `${name}⁺ = ${fmt(u.before)} − ${fmt(u.alpha)} × ${fmtTerm(u.grad)} = ${fmt(u.after)}` }));
+  }
+}

@@ -1,0 +1,463 @@
+// Wiring only: API -> store -> layout -> render -> animation -> panels. No maths and no layout
+// here; each piece lives in its own module.
+
+import { dagre } from "./lib.js";
+import { ApiError, evaluate, getActivations, getExamples, getOps } from "./api.js";
+import { createStore, initialState } from "./state.js";
+import { buildScript, frameAt, phaseAt, nodeById } from "./steps.js";
+import { layoutGraph } from "./layout.js";
+import { createRenderer, drawLegend } from "./render.js";
+import { createPlayer } from "./animate.js";
+import { showNarration } from "./narration.js";
+import { showInspector } from "./inspector.js";
+import { showDerivation } from "./derivation.js";
+import { drawLossChart, showParams } from "./training.js";
+import { showGallery } from "./gallery.js";
+import { createExpressionEditor } from "./editor.js";
+import { createNetworkForm } from "./netform.js";
+import { inputsOf, graphSpecFromResult } from "./requests.js";
+import { decodeHash, encodeHash, hashFor } from "./url.js";
+import { downloadJSON, downloadPNG, downloadSVG } from "./export.js";
+
+const $ = (sel) => document.querySelector(sel);
+const store = createStore({ ...initialState(), layout: null, inFlight: false, trainLog: [] });
+
+const renderer = createRenderer($("#graph"), { onSelect: (selection) => store.set({ selection }) });
+const player = createPlayer(store, renderer);
+const editor = createExpressionEditor($("#pane-expression"), { onRun: (body) => run("/api/graph", body) });
+const netForm = createNetworkForm($("#pane-network"), { onRun: (body) => run("/api/network", body) });
+
+let inflight = null; // AbortController of the request in progress
+let lastHash = "";
+
+// --- loading a graph ----------------------------------------------------------------------------
+
+async function run(endpoint, body, { exampleId = null, frame = 0, keepLog = false } = {}) {
+  inflight?.abort();
+  const ctl = new AbortController();
+  inflight = ctl;
+  store.set({ loading: true });
+  setStatus("Computing…");
+  try {
+    const result = await evaluate(endpoint, body, { signal: ctl.signal });
+    if (ctl.signal.aborted) return;
+    show(result, { endpoint, body }, exampleId, frame, keepLog);
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    const detail = err instanceof ApiError ? err.detail : { kind: "network", message: `The server could not be reached (${err.message}).` };
+    store.set({ error: detail });
+    showError(endpoint, detail);
+  } finally {
+    if (inflight === ctl) {
+      inflight = null;
+      store.set({ loading: false });
+      setStatus(null);
+    }
+  }
+}
+
+function show(result, request, exampleId, frame, keepLog) {
+  player.pause();
+  const symbols = new Map([...store.get().ops.values()].map((o) => [o.name, o.symbol]));
+  const script = buildScript(result);
+  const layout = layoutGraph(result, dagre, { symbols });
+  renderer.setGraph(result, layout, symbols);
+  const k = Math.max(0, Math.min(script.frames, frame ?? 0));
+  const history = result.loss_history ?? [];
+  const trainLog = keepLog ? [...store.get().trainLog, ...history.slice(store.get().trainLog.length ? 1 : 0)] : history.slice();
+  store.set({ result, script, layout, request, exampleId, frame: k, selection: null, error: null, trainLog });
+  renderer.setFrame(frameAt(script, k));
+  drawLegend($("#legend"), renderer.scale);
+  editor.clearError();
+  $("#net-error").hidden = true;
+  if (request.endpoint === "/api/graph" && typeof request.body.expression === "string") editor.syncInputs(inputsOf(result));
+  writeHash();
+}
+
+function showError(endpoint, detail) {
+  if (endpoint === "/api/network") {
+    setTab("network");
+    netForm.showError(detail);
+    return;
+  }
+  setTab("expression");
+  // an input without a value: offer a field for it
+  if (detail.node && /no value given/.test(detail.message)) editor.addInput(detail.node);
+  editor.showError(detail);
+}
+
+function setStatus(text) {
+  const el = $("#graph-status");
+  el.hidden = !text;
+  el.textContent = text ?? "";
+}
+
+function loadExample(id, frame = 0) {
+  const ex = store.get().examples.find((e) => e.id === id);
+  if (!ex) return false;
+  $("#example-select").value = id;
+  $("#example-description").textContent = ex.description;
+  if (ex.endpoint === "/api/network") {
+    netForm.load(ex.request);
+    setTab("network");
+  } else {
+    editor.load(ex.request.expression ?? "", ex.request.values ?? {});
+    setTab("expression");
+  }
+  run(ex.endpoint, ex.request, { exampleId: id, frame });
+  return true;
+}
+
+function openHash(hash) {
+  const h = decodeHash(hash);
+  const { examples } = store.get();
+  if (h.error) toast(h.error);
+  if (h.example && loadExample(h.example, h.frame ?? 0)) return;
+  if (h.example) toast(`There is no example called “${h.example}”.`);
+  if (h.expr !== undefined) {
+    editor.load(h.expr, h.values);
+    setTab("expression");
+    $("#example-select").value = "";
+    return run("/api/graph", { expression: h.expr, values: h.values }, { frame: h.frame ?? 0 });
+  }
+  if (h.req) {
+    $("#example-select").value = "";
+    if (h.req.endpoint === "/api/network") {
+      netForm.load(h.req.body);
+      setTab("network");
+    } else if (typeof h.req.body.expression === "string") {
+      editor.load(h.req.body.expression, h.req.body.values);
+      setTab("expression");
+    }
+    return run(h.req.endpoint, h.req.body, { frame: h.frame ?? 0 });
+  }
+  if (examples.length) loadExample(examples[0].id);
+}
+
+function writeHash(withFrame = false) {
+  const s = store.get();
+  if (!s.request) return "";
+  const hash = encodeHash({ ...hashFor(s.request, s.examples, s.exampleId), frame: withFrame ? s.frame : null });
+  if (!withFrame && hash !== location.hash) {
+    lastHash = hash;
+    history.replaceState(null, "", hash);
+  }
+  return hash;
+}
+
+// --- reacting to state --------------------------------------------------------------------------
+
+store.subscribe((s, prev) => {
+  if (s.script !== prev.script || s.frame !== prev.frame) {
+    const phase = s.script ? phaseAt(s.script, s.frame) : "idle";
+    document.body.dataset.phase = phase;
+    $("#step-counter").textContent = s.script ? `${s.frame} / ${s.script.frames}` : "";
+    $(".progress-bar").style.width = s.script ? `${(100 * s.frame) / Math.max(1, s.script.frames)}%` : "0";
+    if (s.script) showNarration($("#narration"), s.result, s.script, frameAt(s.script, s.frame));
+    $("#btn-back").disabled = !s.script || s.frame === 0;
+    $("#btn-reset").disabled = !s.script || s.frame === 0;
+    $("#btn-forward").disabled = !s.script || s.frame >= s.script.frames;
+    $("#btn-end").disabled = !s.script || s.frame >= s.script.frames;
+  }
+  if (s.playing !== prev.playing) {
+    const b = $("#btn-play");
+    b.setAttribute("aria-label", s.playing ? "Pause" : "Play");
+    b.classList.toggle("playing", s.playing);
+  }
+  if (s.loading !== prev.loading) document.body.classList.toggle("loading", s.loading);
+  if (s.selection !== prev.selection || s.result !== prev.result || (s.selection && s.frame !== prev.frame)) {
+    renderer.select(s.selection);
+    refreshInspector(s);
+  }
+  if (s.selection !== prev.selection || s.result !== prev.result) refreshDerivation(s);
+  if (s.result !== prev.result || s.trainLog !== prev.trainLog) refreshTraining(s);
+});
+
+function refreshInspector(s) {
+  showInspector($("#inspector-body"), {
+    result: s.result,
+    selection: s.selection,
+    ops: s.ops,
+    frame: s.script ? frameAt(s.script, s.frame) : null,
+    onGradcheck: gradcheck,
+  });
+}
+
+async function gradcheck(id) {
+  const { request, result } = store.get();
+  const base = request.endpoint === "/api/graph" ? { ...request.body } : graphSpecFromResult(result);
+  delete base.explain;
+  const res = await evaluate("/api/graph", { ...base, gradcheck: true });
+  return (res.gradcheck ?? []).find((c) => c.id === id);
+}
+
+// derivations: of a network's weight or bias, or of any input of an expression
+const derivationCache = new Map();
+async function refreshDerivation(s) {
+  const panel = $("#derivation");
+  const body = $("#derivation-body");
+  const sel = s.selection;
+  const node = s.result && sel && sel.kind === "node" ? nodeById(s.result).get(sel.id) : null;
+  const wants = node && node.op === "input" && node.grad != null && (!node.role || node.role === "weight" || node.role === "bias" || node.role === "input");
+  if (!wants) {
+    panel.hidden = s.request?.endpoint !== "/api/network";
+    if (!panel.hidden) showDerivation(body, "", null);
+    return;
+  }
+  panel.hidden = false;
+  const have = s.result.derivations?.[node.id] ?? derivationCache.get(s.result)?.get(node.id);
+  if (have) return showDerivation(body, node.label, have);
+  showDerivation(body, node.label, null, { loading: true });
+  try {
+    const req = { ...s.request.body, explain: [node.id] };
+    if (s.request.endpoint === "/api/network") req.explain = [node.id];
+    const res = await evaluate(s.request.endpoint, req);
+    const d = res.derivations?.[node.id] ?? null;
+    if (!derivationCache.has(s.result)) derivationCache.set(s.result, new Map());
+    derivationCache.get(s.result).set(node.id, d);
+    if (store.get().selection === sel) showDerivation(body, node.label, d, d ? {} : { error: "No derivation was returned for this node." });
+  } catch (err) {
+    if (store.get().selection === sel) showDerivation(body, node.label, null, { error: err.message });
+  }
+}
+
+function refreshTraining(s) {
+  const isNet = s.request?.endpoint === "/api/network";
+  $("#training").hidden = !isNet;
+  if (!isNet) return;
+  drawLossChart($("#loss-chart"), s.trainLog);
+  showParams($("#training-params"), s.result);
+}
+
+async function train(steps) {
+  const { request, result } = store.get();
+  if (!request || request.endpoint !== "/api/network") return;
+  const body = { ...request.body, steps, params: result.params_after ?? result.params };
+  delete body.seed;
+  await run("/api/network", body, { keepLog: true });
+}
+
+// --- controls -----------------------------------------------------------------------------------
+
+$("#btn-play").addEventListener("click", () => player.toggle());
+$("#btn-forward").addEventListener("click", () => player.step(1));
+$("#btn-back").addEventListener("click", () => player.step(-1));
+$("#btn-reset").addEventListener("click", () => player.goto(0));
+$("#btn-end").addEventListener("click", () => player.goto(store.get().script?.frames ?? 0));
+$("#btn-fit").addEventListener("click", () => renderer.fit());
+$("#speed").addEventListener("change", (ev) => store.set({ speed: Number(ev.target.value) }));
+$("#example-select").addEventListener("change", (ev) => ev.target.value && loadExample(ev.target.value));
+$("#train-one").addEventListener("click", () => train(1));
+$("#train-n-btn").addEventListener("click", () => train(Math.max(1, Math.min(10000, Number($("#train-n").value) || 1))));
+
+function changeSpeed(dir) {
+  const sel = $("#speed");
+  const i = Math.max(0, Math.min(sel.options.length - 1, sel.selectedIndex + dir));
+  sel.selectedIndex = i;
+  store.set({ speed: Number(sel.value) });
+}
+
+// tabs (arrow keys move between them, as in the WAI-ARIA tabs pattern)
+function setTab(name) {
+  for (const t of ["expression", "network"]) {
+    const tab = $(`#tab-${t}`);
+    tab.setAttribute("aria-selected", String(t === name));
+    tab.tabIndex = t === name ? 0 : -1;
+    $(`#pane-${t}`).hidden = t !== name;
+  }
+  store.set({ mode: name });
+}
+for (const t of ["expression", "network"]) {
+  $(`#tab-${t}`).addEventListener("click", () => setTab(t));
+  $(`#tab-${t}`).addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
+      const other = t === "expression" ? "network" : "expression";
+      setTab(other);
+      $(`#tab-${other}`).focus();
+    }
+  });
+}
+
+// share and export
+$("#share-btn").addEventListener("click", async () => {
+  const url = `${location.origin}${location.pathname}${writeHash(true)}`;
+  try {
+    await navigator.clipboard.writeText(url);
+    toast("Link copied: it reopens this graph at this step.");
+  } catch {
+    toast(url);
+  }
+});
+const exportBtn = $("#export-btn");
+const exportMenu = $("#export-menu");
+function toggleMenu(open) {
+  exportMenu.hidden = !open;
+  exportBtn.setAttribute("aria-expanded", String(open));
+  if (open) exportMenu.querySelector("button").focus();
+}
+exportBtn.addEventListener("click", () => toggleMenu(exportMenu.hidden));
+exportMenu.addEventListener("click", async (ev) => {
+  const kind = ev.target.closest("[data-export]")?.dataset.export;
+  const { result, layout } = store.get();
+  toggleMenu(false);
+  if (!result) return;
+  try {
+    if (kind === "svg") downloadSVG($("#graph"), layout);
+    if (kind === "png") await downloadPNG($("#graph"), layout);
+    if (kind === "json") downloadJSON(result);
+  } catch (err) {
+    toast(`Export failed: ${err.message}`);
+  }
+});
+document.addEventListener("click", (ev) => {
+  if (!exportMenu.hidden && !ev.target.closest(".menu")) toggleMenu(false);
+});
+
+// help overlay
+let helpReturn = null;
+function toggleHelp(open) {
+  const help = $("#help");
+  if (open) {
+    helpReturn = document.activeElement;
+    help.hidden = false;
+    $("#help-close").focus();
+  } else if (!help.hidden) {
+    help.hidden = true;
+    helpReturn?.focus?.();
+  }
+}
+$("#help-btn").addEventListener("click", () => toggleHelp(true));
+$("#help-close").addEventListener("click", () => toggleHelp(false));
+$("#help").addEventListener("click", (ev) => ev.target.id === "help" && toggleHelp(false));
+
+// keyboard shortcuts; typing in a field, or pressing Space/Enter on a button, is left alone
+document.addEventListener("keydown", (ev) => {
+  const t = ev.target;
+  if (ev.key === "Escape") {
+    toggleHelp(false);
+    toggleMenu(false);
+    return;
+  }
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
+  if (!$("#help").hidden) return;
+  const onButton = t.closest && t.closest("button, a, summary, [role=button], [role=tab]");
+  const { script } = store.get();
+  switch (ev.key) {
+    case " ":
+      if (onButton) return;
+      player.toggle();
+      break;
+    case "ArrowRight":
+      if (t.closest?.("[role=tab]")) return;
+      player.step(1);
+      break;
+    case "ArrowLeft":
+      if (t.closest?.("[role=tab]")) return;
+      player.step(-1);
+      break;
+    case "Home":
+      player.goto(0);
+      break;
+    case "End":
+      player.goto(script?.frames ?? 0);
+      break;
+    case "?":
+      toggleHelp(true);
+      break;
+    case "f":
+    case "F":
+      renderer.fit();
+      break;
+    case "+":
+    case "=":
+      changeSpeed(1);
+      break;
+    case "-":
+    case "_":
+      changeSpeed(-1);
+      break;
+    default:
+      return;
+  }
+  ev.preventDefault();
+});
+
+window.addEventListener("hashchange", () => {
+  if (location.hash !== lastHash) openHash(location.hash);
+});
+let resizeTimer = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => renderer.fit(false), 150);
+});
+
+let toastTimer = null;
+function toast(text) {
+  const el = $("#toast");
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), 4000);
+}
+
+// gallery: fetched the first time it is opened
+let galleryLoaded = false;
+$("#gallery").addEventListener("toggle", async (ev) => {
+  if (!ev.target.open || galleryLoaded) return;
+  galleryLoaded = true;
+  try {
+    showGallery($("#gallery-body"), await getActivations());
+  } catch (err) {
+    galleryLoaded = false;
+    $("#gallery-body").textContent = `The activation functions could not be loaded (${err.message}).`;
+  }
+});
+
+// --- boot -----------------------------------------------------------------------------------------
+
+async function boot() {
+  try {
+    const [examples, ops] = await Promise.all([getExamples(), getOps()]);
+    // the seed's network is the default and comes first
+    examples.sort((a, b) => (b.id === "seed-network") - (a.id === "seed-network"));
+    store.set({ examples, ops: new Map(ops.map((o) => [o.name, o])) });
+    fillExamples(examples);
+    netForm.setActivations(ops.filter((o) => o.arity === 1 && o.kind === "elementwise" && ACTIVATION_LIKE.has(o.name)).map((o) => o.name));
+  } catch (err) {
+    toast(`The API could not be reached: ${err.message}`);
+    return;
+  }
+  openHash(location.hash);
+}
+
+// which unary ops make sense as a layer's activation (the network endpoint validates the name)
+const ACTIVATION_LIKE = new Set(["sigmoid", "tanh", "relu", "leaky_relu", "elu", "identity"]);
+
+function fillExamples(examples) {
+  const sel = $("#example-select");
+  sel.replaceChildren();
+  const groups = [
+    ["Networks", examples.filter((e) => e.endpoint === "/api/network")],
+    ["Expressions", examples.filter((e) => e.endpoint !== "/api/network")],
+  ];
+  const custom = document.createElement("option");
+  custom.value = "";
+  custom.textContent = "(your own graph)";
+  custom.disabled = true;
+  sel.append(custom);
+  for (const [label, list] of groups) {
+    if (!list.length) continue;
+    const og = document.createElement("optgroup");
+    og.label = label;
+    for (const e of list) {
+      const o = document.createElement("option");
+      o.value = e.id;
+      o.textContent = e.title;
+      og.append(o);
+    }
+    sel.append(og);
+  }
+}
+
+boot();

@@ -1,0 +1,64 @@
+// The sentence under the controls: what the current frame does, in words and numbers.
+// `describe` is pure (tested under node); `showNarration` writes it with textContent.
+//
+//   describe(result, script, frame) -> {title: "Backward 3/9", parts: [{text, kind}]}
+
+import { fmt, fmtCompact, fmtSum, isScalar } from "./format.js";
+import { nodeById, arrivals } from "./steps.js";
+import { h, clear } from "./dom.js";
+
+const MAX_ITEMS = 5;
+
+export function describe(result, script, frame) {
+  const nodes = nodeById(result);
+  const label = (id) => nodes.get(id).label;
+  const out = label(result.output);
+  const d = (id) => `∂${out}/∂${label(id)}`;
+  const B = script.steps.length;
+  if (frame.phase === "idle") {
+    return { title: "Ready", parts: [{ text: `The inputs are set. Play (Space) runs the forward pass left to right, then sends the gradient of ${out} back to every input, one chain-rule step at a time.` }] };
+  }
+  if (frame.phase === "forward") {
+    const ids = frame.level ?? [];
+    const items = ids.slice(0, MAX_ITEMS).map((id) => `${label(id)} = ${fmtCompact(nodes.get(id).value, 4, 4)}`);
+    if (ids.length > MAX_ITEMS) items.push(`… ${ids.length - MAX_ITEMS} more`);
+    return { title: `Forward ${frame.k}/${script.forwardFrames}`, parts: [{ text: "Computing " }, { text: items.join(";  "), kind: "num" }] };
+  }
+  const cur = frame.current;
+  if (!cur) return { title: "Done", parts: [] };
+  const n = nodes.get(cur.node);
+  const parts = [];
+  const fired = new Set(frame.fired);
+  cur.edges.forEach((i) => fired.add(i));
+  const got = arrivals(result, fired).get(cur.node) ?? [];
+  if (cur.index === 0) {
+    parts.push({ text: `Start at the output: ${d(cur.node)} = ` }, { text: fmtCompact(n.grad, 4, 4), kind: "grad" });
+    if (result.seeded_with_ones) parts.push({ text: " (the output is not a number: we differentiate the sum of its entries)" });
+  } else {
+    parts.push({ text: `${d(cur.node)} is complete` });
+    if (got.length > 1 && got.every((i) => isScalar(result.edges[i].grad))) {
+      parts.push({ text: `: the sum over its ${got.length} uses, ` }, { text: fmtSum(got.map((i) => result.edges[i].grad), n.grad), kind: "grad" });
+    } else {
+      parts.push({ text: " = " }, { text: fmtCompact(n.grad, 4, 4), kind: "grad" });
+    }
+  }
+  if (cur.edges.length) {
+    parts.push({ text: `. Chain rule into its input${cur.edges.length > 1 ? "s" : ""}: ` });
+    cur.edges.slice(0, MAX_ITEMS).forEach((i, j) => {
+      const e = result.edges[i];
+      const eq = isScalar(n.grad) && isScalar(e.local_grad) ? `${fmt(n.grad)} × ${fmt(e.local_grad)} = ${fmt(e.grad)}` : fmtCompact(e.grad, 3, 4);
+      parts.push({ text: `${j ? ";  " : ""}${label(e.source)} gets ` }, { text: eq, kind: "num" });
+    });
+    if (cur.edges.length > MAX_ITEMS) parts.push({ text: `; … ${cur.edges.length - MAX_ITEMS} more` });
+  }
+  if (frame.phase === "done") parts.push({ text: ". Done: every gradient has arrived." });
+  return { title: frame.phase === "done" ? `Done ${B}/${B}` : `Backward ${cur.index + 1}/${B}`, parts };
+}
+
+export function showNarration(el, result, script, frame) {
+  clear(el);
+  if (!result || !script) return;
+  const { title, parts } = describe(result, script, frame);
+  el.append(h("strong", { class: "n-title", text: title }));
+  for (const p of parts) el.append(p.kind ? h("span", { class: `n-${p.kind}`, text: p.text }) : document.createTextNode(p.text));
+}

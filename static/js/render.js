@@ -1,0 +1,390 @@
+// The only module that touches the graph's SVG: keyed d3 joins of nodes and edges, the frame's
+// values and gradients, pulses along edges, pan and zoom, and the legend.
+//
+//   const r = createRenderer(svgElement, { onSelect });
+//   r.setGraph(result, layout);                      // new graph: join, fit to view
+//   await r.setFrame(frame, { duration: 300 });      // values/grads/edge colours of a frame
+//   await r.pulse([edgeIndex, ...], 700);            // dots travel target -> source
+//
+// User-given names are only ever written with .text() (never .html()), and ids are kept in
+// Maps and data attributes, so an id like `<img src=x onerror=...>` or `__proto__` is inert.
+
+import { d3 } from "./lib.js";
+import { fmt, fmtCompact, fmtSum, flat, magnitude, isScalar } from "./format.js";
+import { arrivals, outgoing } from "./steps.js";
+import { CELL_W, CELL_H, MAX_CELLS, opTag } from "./layout.js";
+
+const PAD = 6;
+const HEADER = 20;
+const CAP_W = 16; // the "v" / "∇" caption column
+
+/** Log-scale colour and width of |grad| over every edge of a result (viridis, colour-blind safe). */
+export function gradScale(result) {
+  const mags = result.edges.map((e) => (e.grad == null ? 0 : magnitude(e.grad))).filter((m) => m > 0 && Number.isFinite(m));
+  let lo = mags.length ? d3.min(mags) : 1e-3;
+  let hi = mags.length ? d3.max(mags) : 1;
+  if (hi / lo < 100) {
+    // a narrow range would paint tiny differences as huge ones: keep at least two decades
+    const mid = Math.sqrt(hi * lo);
+    lo = Math.min(lo, mid / 10);
+    hi = Math.max(hi, mid * 10);
+  }
+  const t = d3.scaleLog().domain([lo, hi]).range([0, 1]).clamp(true);
+  // large gradients dark and thick, vanishing ones pale and thin (viridis from 0.86 to 0)
+  const color = (m) => d3.interpolateViridis(0.86 * (1 - t(m)));
+  const width = (m) => 1.2 + 5 * t(m);
+  return { lo, hi, t, color, width };
+}
+
+export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
+  const svg = d3.select(svgEl);
+  svg.selectAll("*").remove();
+  const viewport = svg.append("g").attr("class", "viewport");
+  const edgeLayer = viewport.append("g").attr("class", "edges");
+  const nodeLayer = viewport.append("g").attr("class", "nodes");
+  const labelLayer = viewport.append("g").attr("class", "edge-labels");
+  const pulseLayer = viewport.append("g").attr("class", "pulses");
+  const zoom = d3.zoom().scaleExtent([0.15, 4]).on("zoom", (ev) => viewport.attr("transform", ev.transform));
+  svg.call(zoom).on("dblclick.zoom", null);
+
+  let result = null;
+  let layout = null;
+  let scale = null;
+  let byId = new Map();
+  let symbols = new Map();
+  const line = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveBasis);
+
+  function setGraph(res, lay, opSymbols = new Map()) {
+    symbols = opSymbols;
+    result = res;
+    layout = lay;
+    byId = new Map(res.nodes.map((n) => [n.id, n]));
+    scale = gradScale(res);
+    pulseLayer.selectAll("*").interrupt().remove();
+
+    // --- edges ---------------------------------------------------------------------------
+    const edgeData = res.edges.map((e, i) => ({ e, i, lay: lay.edges[i] }));
+    edgeLayer
+      .selectAll("g.edge")
+      .data(edgeData, (d) => d.lay.key)
+      .join((enter) => {
+        const g = enter.append("g").attr("class", "edge");
+        g.append("path").attr("class", "edge-hit");
+        g.append("path").attr("class", "edge-line");
+        return g;
+      })
+      .attr("data-edge-source", (d) => d.e.source)
+      .attr("data-edge-target", (d) => d.e.target)
+      .attr("data-edge-slot", (d) => d.e.slot)
+      .attr("data-edge-index", (d) => d.i)
+      .attr("tabindex", -1)
+      .on("click", (ev, d) => {
+        ev.stopPropagation();
+        onSelect({ kind: "edge", id: String(d.i) });
+      })
+      .call((g) => g.selectAll("path").attr("d", (d) => line(d.lay.points)));
+
+    labelLayer
+      .selectAll("g.edge-label")
+      .data(edgeData, (d) => d.lay.key)
+      .join((enter) => {
+        const g = enter.append("g").attr("class", "edge-label");
+        g.append("rect").attr("rx", 3);
+        g.append("text").attr("text-anchor", "middle").attr("dy", "0.35em");
+        return g;
+      })
+      .attr("data-edge-index", (d) => d.i)
+      .attr("transform", (d) => {
+        const p = midpoint(d.lay.points);
+        return `translate(${p.x},${p.y})`;
+      })
+      .on("click", (ev, d) => {
+        ev.stopPropagation();
+        onSelect({ kind: "edge", id: String(d.i) });
+      });
+
+    // --- nodes ---------------------------------------------------------------------------
+    const nodeData = res.nodes.map((n) => ({ n, lay: lay.nodes.get(n.id) }));
+    nodeLayer
+      .selectAll("g.node")
+      .data(nodeData, (d) => d.n.id)
+      .join((enter) => enter.append("g"))
+      .attr("class", (d) => `node kind-${d.lay.kind} op-${cssToken(d.n.op)} role-${cssToken(d.n.role ?? (d.n.inputs.length ? "op" : "input"))}`)
+      .attr("data-node-id", (d) => d.n.id)
+      .attr("transform", (d) => `translate(${d.lay.x},${d.lay.y})`)
+      .attr("tabindex", 0)
+      .attr("role", "button")
+      .on("click", (ev, d) => {
+        ev.stopPropagation();
+        onSelect({ kind: "node", id: d.n.id });
+      })
+      .on("keydown", (ev, d) => {
+        if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          ev.stopPropagation();
+          onSelect({ kind: "node", id: d.n.id });
+        }
+      })
+      .each(function (d) {
+        buildNode(d3.select(this), d.n, d.lay);
+      });
+    svg.on("click", () => onSelect(null));
+    fit(false);
+  }
+
+  function buildNode(g, n, lay) {
+    g.selectAll("*").remove();
+    const w = lay.width;
+    const h = lay.height;
+    g.append("rect").attr("class", "box").attr("x", -w / 2).attr("y", -h / 2).attr("width", w).attr("height", h).attr("rx", lay.kind === "gate" ? 14 : 7);
+    const title = g.append("text").attr("class", "title").attr("x", -w / 2 + PAD).attr("y", -h / 2 + PAD + 12);
+    title.append("tspan").attr("class", "label").text(n.label);
+    const tag = opTag({ ...n, opSymbol: symbols.get(n.op) });
+    if (lay.kind !== "gate" && tag !== n.label) title.append("tspan").attr("class", "tag").attr("dx", 6).text(tag);
+    const top = -h / 2 + PAD + HEADER;
+    block(g, "value", n, lay, top);
+    block(g, "grad", n, lay, top + lay.block);
+    g.append("text").attr("class", "grad-partial").attr("x", 0).attr("y", -h / 2 - 6).attr("text-anchor", "middle");
+    g.append("text").attr("class", "grad-sum").attr("x", 0).attr("y", h / 2 + 14).attr("text-anchor", "middle");
+  }
+
+  // a value or gradient row: caption, then one number or a grid of cells
+  function block(g, which, n, lay, top) {
+    const w = lay.width;
+    g.append("text").attr("class", `cap cap-${which}`).attr("x", -w / 2 + PAD).attr("y", top + 12).text(which === "value" ? "v" : "∇");
+    if (!lay.grid) {
+      g.append("text").attr("class", which).attr("x", w / 2 - PAD).attr("y", top + 12).attr("text-anchor", "end");
+      return;
+    }
+    const grid = g.append("g").attr("class", `${which} grid`);
+    const { shownRows, shownCols, rows, cols } = lay.grid;
+    const x0 = -w / 2 + PAD + CAP_W;
+    for (let r = 0; r < shownRows; r++) {
+      for (let c = 0; c < shownCols; c++) {
+        grid.append("text").attr("class", "cell").attr("data-r", r).attr("data-c", c)
+          .attr("x", x0 + c * CELL_W + CELL_W - 6).attr("y", top + 11 + r * CELL_H).attr("text-anchor", "end");
+      }
+      if (cols > MAX_CELLS) grid.append("text").attr("class", "more").attr("x", x0 + shownCols * CELL_W + 2).attr("y", top + 11 + r * CELL_H).text("…");
+    }
+    if (rows > MAX_CELLS) grid.append("text").attr("class", "more").attr("x", x0 + 4).attr("y", top + 8 + shownRows * CELL_H).text("⋮");
+  }
+
+  // write a value into a block (number or grid); null clears it
+  function writeBlock(sel, v) {
+    if (sel.classed("grid")) {
+      const rows = v == null ? null : Array.isArray(v[0]) ? v : [v];
+      sel.selectAll("text.cell").text(function () {
+        if (!rows) return "";
+        const r = +this.getAttribute("data-r");
+        const c = +this.getAttribute("data-c");
+        return fmt(rows[r][c], 3);
+      });
+    } else {
+      sel.text(v == null ? "" : fmt(v));
+    }
+  }
+
+  /**
+   * Show a frame. Gradients are written in the order they were finalized (frame.grads), so that
+   * an observer sees them appear in backward order even when the page jumps several steps.
+   * @returns {Promise<void>} resolves when its transitions have ended
+   */
+  function setFrame(frame, { duration = 0 } = {}) {
+    if (!result) return Promise.resolve();
+    const nodes = nodeLayer.selectAll("g.node");
+    const finalized = new Set(frame.grads);
+    const arrived = arrivals(result, frame.fired);
+    const current = frame.current;
+    const justFinal = new Set();
+    if (current) {
+      justFinal.add(current.node);
+      if (finalized.has(current.leaves[0])) current.leaves.forEach((l) => justFinal.add(l));
+    }
+    const level = new Set(frame.level ?? []);
+    const transitions = [];
+
+    nodes.each(function (d) {
+      const g = d3.select(this);
+      const id = d.n.id;
+      const shown = frame.values.has(id);
+      const valueSel = g.select(".value");
+      const wasShown = g.classed("has-value");
+      writeBlock(valueSel, shown ? d.n.value : null);
+      g.classed("has-value", shown);
+      if (shown && !wasShown && duration > 0) {
+        valueSel.style("opacity", 0);
+        transitions.push(valueSel.transition().duration(duration).style("opacity", 1).end());
+      } else {
+        valueSel.interrupt().style("opacity", null);
+      }
+      g.classed("computing", level.has(id));
+      g.classed("current", !!current && current.node === id);
+      g.classed("reached", finalized.has(id));
+      // the running sum of what has arrived, until the node is complete
+      const got = arrived.get(id) ?? [];
+      const total = outgoing(result, id).length;
+      const partial = !finalized.has(id) && got.length > 0;
+      g.classed("partial", partial);
+      g.select(".grad-partial").text(partial ? partialText(got, total) : "");
+      const sum = justFinal.has(id) && finalized.has(id) && got.length > 1;
+      g.select(".grad-sum").text(sum ? sumText(got, d.n.grad) : "");
+    });
+    // gradients, in the order they were finalized
+    const els = new Map();
+    nodes.each(function (d) { els.set(d.n.id, this); });
+    for (const id of frame.grads) {
+      const g = d3.select(els.get(id));
+      if (g.attr("data-grad-step") === String(frame.gradStep.get(id))) continue;
+      g.attr("data-grad-step", frame.gradStep.get(id));
+      writeBlock(g.select(".grad"), byId.get(id).grad);
+    }
+    nodes.filter((d) => !finalized.has(d.n.id)).each(function () {
+      const g = d3.select(this);
+      if (g.attr("data-grad-step") === null) return;
+      g.attr("data-grad-step", null);
+      writeBlock(g.select(".grad"), null);
+    });
+
+    // edges: colour and width once they have carried their gradient
+    const active = new Set(current ? current.edges : []);
+    const levelEdges = new Set();
+    result.edges.forEach((e, i) => { if (level.has(e.target)) levelEdges.add(i); });
+    edgeLayer.selectAll("g.edge").each(function (d) {
+      const g = d3.select(this);
+      const fired = frame.fired.has(d.i);
+      const m = d.e.grad == null ? 0 : magnitude(d.e.grad);
+      g.classed("fired", fired).classed("active", active.has(d.i)).classed("fwd", levelEdges.has(d.i)).classed("zero", fired && m === 0);
+      const path = g.select(".edge-line");
+      path.style("stroke", fired && m > 0 ? scale.color(m) : null).style("stroke-width", fired && m > 0 ? `${scale.width(m)}px` : null);
+    });
+    labelLayer.selectAll("g.edge-label").each(function (d) {
+      const g = d3.select(this);
+      const isActive = active.has(d.i);
+      const fired = frame.fired.has(d.i);
+      const text = isActive ? equationText(d.e) : fired ? fmtCompact(d.e.grad, 4, 3) : "";
+      g.classed("active", isActive).classed("shown", !!text);
+      const t = g.select("text").text(text);
+      const bb = text ? t.node().getBBox() : { x: 0, y: 0, width: 0, height: 0 };
+      g.select("rect").attr("x", bb.x - 3).attr("y", bb.y - 1).attr("width", text ? bb.width + 6 : 0).attr("height", text ? bb.height + 2 : 0);
+    });
+    return Promise.all(transitions).then(() => {}, () => {});
+  }
+
+  function partialText(got, total) {
+    const terms = got.map((i) => result.edges[i].grad);
+    if (terms.every(isScalar)) return `${terms.map((t) => fmt(t)).join(" + ")} + … (${got.length}/${total})`;
+    return `${got.length} of ${total} arrived`;
+  }
+
+  function sumText(got, grad) {
+    const terms = got.map((i) => result.edges[i].grad);
+    if (terms.every(isScalar)) return fmtSum(terms, grad);
+    return `sum of ${terms.length} contributions`;
+  }
+
+  /** "upstream × local = carried" for an edge (numbers), or a shorter line for arrays. */
+  function equationText(e) {
+    const up = byId.get(e.target).grad;
+    if (isScalar(up) && isScalar(e.local_grad) && isScalar(e.grad)) return `${fmt(up)} × ${fmt(e.local_grad)} = ${fmt(e.grad)}`;
+    if (e.local_grad != null && flat(e.local_grad).length <= 4 && flat(up).length <= 4) return `${fmtCompact(up, 3)} ⊙ ${fmtCompact(e.local_grad, 3)} → ${fmtCompact(e.grad, 3, 3)}`;
+    return `→ ${fmtCompact(e.grad, 3, 3)}`;
+  }
+
+  /** Dots travel along the edges from the target back to the source. */
+  function pulse(indices, duration) {
+    if (!result || !indices.length || duration <= 0) return Promise.resolve();
+    const paths = new Map();
+    edgeLayer.selectAll("g.edge").each(function (d) {
+      if (indices.includes(d.i)) paths.set(d.i, d3.select(this).select(".edge-line").node());
+    });
+    const ends = [];
+    for (const i of indices) {
+      const path = paths.get(i);
+      if (!path) continue;
+      const len = path.getTotalLength();
+      const m = magnitude(result.edges[i].grad);
+      const dot = pulseLayer.append("circle").attr("class", "pulse").attr("r", 3 + 2.5 * scale.t(m || scale.lo))
+        .style("fill", m > 0 ? scale.color(m) : null);
+      const at = (t) => {
+        const p = path.getPointAtLength(len * (1 - t));
+        return `translate(${p.x},${p.y})`;
+      };
+      dot.attr("transform", at(0));
+      ends.push(
+        dot.transition().duration(duration).ease(d3.easeCubicInOut).attrTween("transform", () => at).end()
+          .finally(() => dot.remove()),
+      );
+    }
+    return Promise.all(ends).then(() => {}, () => {});
+  }
+
+  function stop() {
+    pulseLayer.selectAll("circle").interrupt().remove();
+    nodeLayer.selectAll(".value").interrupt().style("opacity", null);
+  }
+
+  function select(sel) {
+    nodeLayer.selectAll("g.node").classed("selected", (d) => !!sel && sel.kind === "node" && sel.id === d.n.id);
+    edgeLayer.selectAll("g.edge").classed("selected", (d) => !!sel && sel.kind === "edge" && sel.id === String(d.i));
+  }
+
+  function fit(animated = true) {
+    if (!layout) return;
+    const { width, height } = svgEl.getBoundingClientRect();
+    if (!width || !height || !layout.width) return;
+    const k = Math.min(width / layout.width, height / layout.height, 1.3);
+    const tx = (width - layout.width * k) / 2;
+    const ty = (height - layout.height * k) / 2;
+    const t = d3.zoomIdentity.translate(tx, ty).scale(k);
+    (animated ? svg.transition().duration(400) : svg).call(zoom.transform, t);
+  }
+
+  /** Centre the view on a node without changing the zoom (keyboard users follow the flow). */
+  function reveal(id) {
+    const lay = layout && layout.nodes.get(id);
+    if (!lay) return;
+    const t = d3.zoomTransform(svgEl);
+    const { width, height } = svgEl.getBoundingClientRect();
+    const [x, y] = t.apply([lay.x, lay.y]);
+    if (x > 40 && x < width - 40 && y > 40 && y < height - 40) return;
+    svg.transition().duration(300).call(zoom.translateTo, lay.x, lay.y);
+  }
+
+  return { setGraph, setFrame, pulse, stop, select, fit, reveal, get scale() { return scale; } };
+}
+
+/** The colour legend: a log-scale bar of |grad| with ticks, drawn into its own small SVG. */
+export function drawLegend(svgEl, scale) {
+  const svg = d3.select(svgEl);
+  svg.selectAll("*").remove();
+  if (!scale) return;
+  const W = 260;
+  const x = d3.scaleLog().domain([scale.lo, scale.hi]).range([10, W - 10]);
+  svg.attr("viewBox", `0 0 ${W + 120} 40`);
+  const id = "legend-gradient";
+  const grad = svg.append("defs").append("linearGradient").attr("id", id);
+  d3.range(0, 1.0001, 0.1).forEach((t) => {
+    grad.append("stop").attr("offset", `${t * 100}%`).attr("stop-color", scale.color(scale.lo * Math.pow(scale.hi / scale.lo, t)));
+  });
+  svg.append("rect").attr("x", 10).attr("y", 11).attr("width", W - 20).attr("height", 10).attr("fill", `url(#${id})`).attr("rx", 2);
+  // powers of ten inside the domain, else its two ends
+  const lo10 = Math.ceil(Math.log10(scale.lo));
+  const hi10 = Math.floor(Math.log10(scale.hi));
+  const step = Math.max(1, Math.ceil((hi10 - lo10 + 1) / 5));
+  const ticks = d3.range(lo10, hi10 + 1, step).map((e) => Math.pow(10, e));
+  const axis = svg.append("g").attr("class", "legend-axis").attr("transform", "translate(0,24)");
+  axis.selectAll("text").data(ticks.length ? ticks : [scale.lo, scale.hi]).join("text")
+    .attr("x", (v) => x(v)).attr("y", 11).attr("text-anchor", "middle").text((v) => fmt(v, 2));
+  svg.append("text").attr("class", "legend-title").attr("x", W + 2).attr("y", 20).text("|∂out/∂·| per edge");
+}
+
+function midpoint(points) {
+  if (points.length % 2 === 1) return points[(points.length - 1) / 2];
+  const a = points[points.length / 2 - 1];
+  const b = points[points.length / 2];
+  return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+}
+
+function cssToken(s) {
+  return String(s ?? "").replace(/[^a-zA-Z0-9_-]/g, "_");
+}
