@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,17 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.servers import chainrule_server
+
 # ~0.1-0.5 s of numpy work per request once the work bounds are loosened below
 SLOW = {"expression": "sum(tanh(A @ A @ A @ A @ A @ A @ A @ A))",
         "values": {"A": [[0.001 * ((i * 7 + j) % 13) for j in range(400)] for i in range(400)]}}
 QUICK = {"expression": "(x + y) * z", "values": {"x": -2, "y": 5, "z": -4}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -64,31 +57,12 @@ def _rss_kib(pid: int) -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    env = {**os.environ, "CHAINRULE_DEADLINE_SECONDS": "1.5",
-           "CHAINRULE_MAX_FLOPS": "1000000000000", "CHAINRULE_MAX_ELEMENTS": "100000000",
-           "CHAINRULE_COMPUTE_WORKERS": "2", "CHAINRULE_MAX_PENDING": "8",
-           "CHAINRULE_MAX_BODY_BYTES": "5000000"}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise AssertionError("server did not start")
-    httpx.post(f"{url}/api/graph", json=QUICK, timeout=30)  # warm the worker pool
-    yield url, proc
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    env = {"CHAINRULE_DEADLINE_SECONDS": "1.5", "CHAINRULE_MAX_FLOPS": "1000000000000",
+           "CHAINRULE_MAX_ELEMENTS": "100000000", "CHAINRULE_COMPUTE_WORKERS": "2",
+           "CHAINRULE_MAX_PENDING": "8", "CHAINRULE_MAX_BODY_BYTES": "5000000"}
+    with chainrule_server(env) as (url, proc):
+        httpx.post(f"{url}/api/graph", json=QUICK, timeout=30)  # warm the worker pool
+        yield url, proc
 
 
 def _quick_ok(url: str) -> float:
