@@ -106,6 +106,8 @@ HOSTILE: list[tuple[str, str, int, int, str]] = [
     ("tab-bomb", "\t" * 10001, 1, 10001, "the limit is 10000"),
     ("many-statements", "a = x;" * 501, 1, 3001, "too many statements"),
     ("long-identifier", "x" * 65, 1, 1, "at most 64 characters"),
+    ("node-count-bomb", "\n".join(f"a{i} = " + "+".join(["1"] * 190) for i in range(25)), 14, 7,
+     "the program is too long: at most 5000"),
     # --- literals ---
     ("huge-int", "9" * 5000, 1, 1, "number too large"),
     ("int-overflows-float", "9" * 400, 1, 1, "number too large"),
@@ -171,6 +173,26 @@ def test_tricky_but_valid_text_parses(text: str) -> None:
     start = time.perf_counter()
     parse_expression(text)
     assert time.perf_counter() - start < 0.5
+
+
+def _balanced(leaf: str, n: int) -> str:
+    level = [leaf] * n
+    while len(level) > 1:
+        level = [f"({a}+{b})" for a, b in zip(level[::2], level[1::2], strict=False)] + (
+            [level[-1]] if len(level) % 2 else [])
+    return level[0]
+
+
+@pytest.mark.parametrize("leaf", ["1", "x", "exp(x)"])
+def test_a_wide_shallow_expression_near_the_length_cap_is_fast(leaf: str) -> None:
+    # Brackets stay shallow (log n) while the statement holds thousands of nodes: this caught a
+    # quadratic literal-label lookup (ast.get_source_segment on the whole statement per number).
+    text = _balanced(leaf, 9_990 // (len(leaf) + 3))
+    assert len(text) <= 10_000
+    start = time.perf_counter()
+    g = parse_expression(text)
+    assert time.perf_counter() - start < 0.5
+    assert len(g) > 1000
 
 
 def test_power_tower_overflows_in_the_engine_not_in_python() -> None:

@@ -92,6 +92,10 @@ class Statement:
     text: str
     line: int
     column: int
+    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.text.split("\n")))
 
     def where(self, lineno: int, col_offset: int) -> tuple[int, int]:
         if lineno <= 1:
@@ -105,7 +109,9 @@ class Statement:
         return expression_error(message, line, column)
 
     def source(self, node: ast.expr) -> str:
-        return ast.get_source_segment(self.text, node) or ""
+        """The text of a one-line node (a number), as written. (ast.get_source_segment walks
+        the whole text in Python for every call: quadratic on a long statement of numbers.)"""
+        return self.lines[node.lineno - 1][node.col_offset:node.end_col_offset]
 
 
 def expression_error(message: str, line: int, column: int) -> GraphError:
