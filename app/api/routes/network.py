@@ -1,0 +1,50 @@
+"""POST /api/network: build, trace, train and explain a network; GET /api/activations."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import orjson
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from app.activations import activations
+from app.api.deps import ComputeDep, LimitsDep
+from app.api.network_schemas import ActivationPublic, NetworkRequest, NetworkResult
+from app.api.routes.graph import ERRORS
+from app.network_service import network_job
+
+router = APIRouter(prefix="/api", tags=["network"])
+
+
+@router.post(
+    "/network",
+    response_model=NetworkResult,
+    responses=ERRORS,
+    summary="A fully connected network: its graph, gradients, training and derivations",
+)
+async def post_network(body: NetworkRequest, limits: LimitsDep, compute: ComputeDep) -> Response:
+    """The graph of the network at its starting parameters (as /api/graph returns it), in the
+    neurons view (one scalar node per weight, pre-activation and activation, named as the seed
+    names them) or the layers view (one tensor node per layer); the loss, the parameters and
+    their gradients by name; ``steps`` gradient-descent updates (``params_after``,
+    ``loss_history``); and the chain-rule derivation of every node in ``explain``."""
+    body_bytes = await compute.run(network_job, body.model_dump(), limits)
+    return Response(body_bytes, media_type="application/json")
+
+
+@lru_cache(maxsize=1)
+def _gallery() -> bytes:
+    return orjson.dumps(activations())
+
+
+@router.get(
+    "/activations",
+    response_model=list[ActivationPublic],
+    summary="The activation functions, their derivatives and their curves",
+)
+def get_activations() -> Response:
+    """sigmoid, tanh, relu, leaky_relu, elu and identity: f(x) and f'(x) in LaTeX (from the op
+    registry) and 201 points on [-5, 5]. Maxout is not drawn: it is max(z_a, z_b) of a
+    neuron's two pre-activations, not a function of one number."""
+    return Response(_gallery(), media_type="application/json")
