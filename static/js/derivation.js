@@ -20,8 +20,8 @@ export function showDerivation(el, name, d, { loading = false, error = null } = 
   if (error) return el.append(h("p", { class: "error-message", text: error }));
   if (!d) return el.append(h("p", { class: "muted", text: "Click a weight (w1, w5…) to see its chain rule." }));
   el.append(h("h3", { class: "insp-title" }, [h("span", { class: "insp-label", text: name })]));
-  if (d.latex) el.append(tex(d.latex));
   const paths = Array.isArray(d.paths) ? d.paths : [];
+  if (d.symbol) el.append(tex(`${d.symbol} = ${paths.length > 1 ? "\\sum_{\\text{paths}} \\prod \\text{factors}" : "\\prod \\text{factors}"}`));
   paths.forEach((p, i) => {
     const box = h("div", { class: "path" });
     if (paths.length > 1) box.append(h("h4", { text: `Path ${i + 1} of ${paths.length}` }));
@@ -50,7 +50,12 @@ export function showDerivation(el, name, d, { loading = false, error = null } = 
   const u = d.update;
   if (u) {
     el.append(h("h4", { text: "Gradient descent update" }));
-    if (u.latex) el.append(tex(u.latex));
-    el.append(h("p", { class: "num update", text: `${name}⁺ = ${fmt(u.before)} − ${fmt(u.alpha)} × ${fmtTerm(u.grad)} = ${fmt(u.after)}` }));
+    if (d.latex_name) el.append(tex(`${d.latex_name}^{+} = ${d.latex_name} - \\alpha \\, ${d.symbol ?? ""}`));
+    el.append(h("p", { class: "num update" }, [h("span", { text: `${name}⁺ = ${fmt(u.before)} − ${fmt(u.alpha)} × ${fmtTerm(u.grad)} = ` }), h("strong", { text: fmt(u.after) })]));
+  }
+  if (d.latex) {
+    const more = h("details", { class: "whole" }, [h("summary", { text: "The whole derivation as one formula" })]);
+    more.append(tex(d.latex));
+    el.append(more);
   }
 }

@@ -44,8 +44,11 @@ export function nodeSize(node) {
   if (grid) {
     width = Math.max(titleW, grid.shownCols * CELL_W + (grid.cols > MAX_CELLS ? 14 : 0) + 2 * PAD + 18);
     block = grid.shownRows * CELL_H + (grid.rows > MAX_CELLS ? 10 : 0) + 4;
+  } else if (kind === "gate") {
+    // an unnamed op is a small box: its symbol, then value and gradient in small type
+    return { width: Math.max(62, Math.ceil(titleW)), height: 54, grid: null, kind, block: 14 };
   } else {
-    width = Math.max(titleW, kind === "gate" ? 78 : 96);
+    width = Math.max(titleW, 92);
     block = 16;
   }
   return { width: Math.ceil(width), height: HEADER + 2 * block + 2 * PAD, grid, kind, block };
@@ -69,38 +72,41 @@ export function layoutGraph(result, dagre, opts = {}) {
   const network = result.nodes.some((n) => n.role);
   g.setGraph({
     rankdir: "LR",
-    nodesep: network ? 14 : 26,
-    ranksep: network ? 56 : 74,
+    nodesep: network ? 16 : 28,
+    ranksep: network ? 64 : 120, // room for the edge labels between the columns
     edgesep: 12,
     marginx: 24,
     marginy: 24,
     ranker: "network-simplex",
   });
   g.setDefaultEdgeLabel(() => ({}));
+  // dagre keeps nodes in plain objects: an id like "__proto__" would break it, so it only ever
+  // sees our own keys "n0", "n1"...
+  const key = new Map(result.nodes.map((n, i) => [n.id, `n${i}`]));
   const sized = new Map();
   for (const node of result.nodes) {
     const n = { ...node, opSymbol: symbols.get(node.op) };
     const s = nodeSize(n);
     sized.set(node.id, s);
-    g.setNode(node.id, { width: s.width, height: s.height });
+    g.setNode(key.get(node.id), { width: s.width, height: s.height });
   }
   const byId = new Map(result.nodes.map((n) => [n.id, n]));
   result.edges.forEach((e, i) => {
     // a weight or bias is drawn beside the connection it scales: a short, stiff edge
     const src = byId.get(e.source);
     const stiff = src && (src.role === "weight" || src.role === "bias" || src.role === "target");
-    g.setEdge(e.source, e.target, { weight: stiff ? 4 : 1, minlen: 1 }, String(i));
+    g.setEdge(key.get(e.source), key.get(e.target), { weight: stiff ? 4 : 1, minlen: 1 }, String(i));
   });
   dagre.layout(g);
 
   const nodes = new Map();
   for (const node of result.nodes) {
-    const p = g.node(node.id);
+    const p = g.node(key.get(node.id));
     const s = sized.get(node.id);
     nodes.set(node.id, { id: node.id, x: p.x, y: p.y, width: s.width, height: s.height, kind: s.kind, grid: s.grid, block: s.block });
   }
   const edges = result.edges.map((e, i) => {
-    const pe = g.edge(e.source, e.target, String(i));
+    const pe = g.edge(key.get(e.source), key.get(e.target), String(i));
     return { index: i, key: edgeKey(e), points: clipEnds(pe.points, nodes.get(e.source), nodes.get(e.target)) };
   });
   const gg = g.graph();

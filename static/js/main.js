@@ -148,12 +148,13 @@ function writeHash(withFrame = false) {
 // --- reacting to state --------------------------------------------------------------------------
 
 store.subscribe((s, prev) => {
-  if (s.script !== prev.script || s.frame !== prev.frame) {
-    const phase = s.script ? phaseAt(s.script, s.frame) : "idle";
+  if (s.script !== prev.script || s.frame !== prev.frame || s.inFlight !== prev.inFlight) {
+    let phase = s.script ? phaseAt(s.script, s.frame) : "idle";
+    if (phase === "done" && s.inFlight) phase = "backward"; // the last pulses are still travelling
     document.body.dataset.phase = phase;
     $("#step-counter").textContent = s.script ? `${s.frame} / ${s.script.frames}` : "";
     $(".progress-bar").style.width = s.script ? `${(100 * s.frame) / Math.max(1, s.script.frames)}%` : "0";
-    if (s.script) showNarration($("#narration"), s.result, s.script, frameAt(s.script, s.frame));
+    if (s.script) showNarration($("#narration"), s.result, s.script, frameAt(s.script, s.frame, { arrived: !s.inFlight }));
     $("#btn-back").disabled = !s.script || s.frame === 0;
     $("#btn-reset").disabled = !s.script || s.frame === 0;
     $("#btn-forward").disabled = !s.script || s.frame >= s.script.frames;
@@ -168,10 +169,17 @@ store.subscribe((s, prev) => {
   if (s.selection !== prev.selection || s.result !== prev.result || (s.selection && s.frame !== prev.frame)) {
     renderer.select(s.selection);
     refreshInspector(s);
+    if (s.selection !== prev.selection && s.selection) revealCard($("#inspector"));
   }
   if (s.selection !== prev.selection || s.result !== prev.result) refreshDerivation(s);
   if (s.result !== prev.result || s.trainLog !== prev.trainLog) refreshTraining(s);
 });
+
+// in the stacked layouts the panels sit beside or below the graph: bring the answer into view
+function revealCard(card) {
+  const r = card.getBoundingClientRect();
+  if (r.top < 0 || r.top > window.innerHeight - 80) card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
 
 function refreshInspector(s) {
   showInspector($("#inspector-body"), {

@@ -11,7 +11,11 @@ const MAX_ITEMS = 5;
 
 export function describe(result, script, frame) {
   const nodes = nodeById(result);
-  const label = (id) => nodes.get(id).label;
+  // an unnamed gate is called by its symbol and id: "× (mul#1)"
+  const label = (id) => {
+    const n = nodes.get(id);
+    return n.named || !n.inputs.length ? n.label : `${n.label} (${n.id})`;
+  };
   const out = label(result.output);
   const d = (id) => `∂${out}/∂${label(id)}`;
   const B = script.steps.length;
@@ -25,6 +29,13 @@ export function describe(result, script, frame) {
     return { title: `Forward ${frame.k}/${script.forwardFrames}`, parts: [{ text: "Computing " }, { text: items.join(";  "), kind: "num" }] };
   }
   const cur = frame.current;
+  if (frame.phase === "done" && (frame.arrived || !cur)) {
+    // the summary: the gradient of every input
+    const leaves = result.forward_order.filter((id) => nodes.get(id).op === "input");
+    const items = leaves.slice(0, 6).map((id) => `${d(id)} = ${fmtCompact(nodes.get(id).grad, 4, 3)}`);
+    if (leaves.length > 6) items.push(`… ${leaves.length - 6} more (click a node)`);
+    return { title: `Done ${B}/${B}`, parts: [{ text: "Every gradient has arrived: " }, { text: items.join(";  "), kind: "grad" }] };
+  }
   if (!cur) return { title: "Done", parts: [] };
   const n = nodes.get(cur.node);
   const parts = [];
@@ -51,8 +62,7 @@ export function describe(result, script, frame) {
     });
     if (cur.edges.length > MAX_ITEMS) parts.push({ text: `; … ${cur.edges.length - MAX_ITEMS} more` });
   }
-  if (frame.phase === "done") parts.push({ text: ". Done: every gradient has arrived." });
-  return { title: frame.phase === "done" ? `Done ${B}/${B}` : `Backward ${cur.index + 1}/${B}`, parts };
+  return { title: `Backward ${cur.index + 1}/${B}`, parts };
 }
 
 export function showNarration(el, result, script, frame) {

@@ -44,7 +44,11 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
   const nodeLayer = viewport.append("g").attr("class", "nodes");
   const labelLayer = viewport.append("g").attr("class", "edge-labels");
   const pulseLayer = viewport.append("g").attr("class", "pulses");
-  const zoom = d3.zoom().scaleExtent([0.15, 4]).on("zoom", (ev) => viewport.attr("transform", ev.transform));
+  // semantic zoom: the carried-gradient labels of past steps only show once they are legible
+  const zoom = d3.zoom().scaleExtent([0.15, 4]).on("zoom", (ev) => {
+    viewport.attr("transform", ev.transform);
+    svg.classed("zoomed-out", ev.transform.k < 0.72);
+  });
   svg.call(zoom).on("dblclick.zoom", null);
 
   let result = null;
@@ -141,9 +145,15 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     title.append("tspan").attr("class", "label").text(n.label);
     const tag = opTag({ ...n, opSymbol: symbols.get(n.op) });
     if (lay.kind !== "gate" && tag !== n.label) title.append("tspan").attr("class", "tag").attr("dx", 6).text(tag);
-    const top = -h / 2 + PAD + HEADER;
-    block(g, "value", n, lay, top);
-    block(g, "grad", n, lay, top + lay.block);
+    if (lay.kind === "gate") {
+      title.attr("x", 0).attr("text-anchor", "middle").attr("y", -h / 2 + 15);
+      g.append("text").attr("class", "value").attr("x", 0).attr("y", -h / 2 + 32).attr("text-anchor", "middle");
+      g.append("text").attr("class", "grad").attr("x", 0).attr("y", -h / 2 + 46).attr("text-anchor", "middle");
+    } else {
+      const top = -h / 2 + PAD + HEADER;
+      block(g, "value", n, lay, top);
+      block(g, "grad", n, lay, top + lay.block);
+    }
     g.append("text").attr("class", "grad-partial").attr("x", 0).attr("y", -h / 2 - 6).attr("text-anchor", "middle");
     g.append("text").attr("class", "grad-sum").attr("x", 0).attr("y", h / 2 + 14).attr("text-anchor", "middle");
   }
@@ -194,7 +204,8 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     const nodes = nodeLayer.selectAll("g.node");
     const finalized = new Set(frame.grads);
     const arrived = arrivals(result, frame.fired);
-    const current = frame.current;
+    // at the very end the last step's equations give way to the plain carried gradients
+    const current = frame.phase === "done" && frame.arrived ? null : frame.current;
     const justFinal = new Set();
     if (current) {
       justFinal.add(current.node);
@@ -272,6 +283,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
 
   function partialText(got, total) {
     const terms = got.map((i) => result.edges[i].grad);
+    if (got.length >= total) return terms.every(isScalar) ? `${terms.map((t) => fmt(t)).join(" + ")} ✓` : "all arrived ✓";
     if (terms.every(isScalar)) return `${terms.map((t) => fmt(t)).join(" + ")} + … (${got.length}/${total})`;
     return `${got.length} of ${total} arrived`;
   }

@@ -105,7 +105,7 @@ export function frameAt(script, k, { arrived = true } = {}) {
     }
   }
   const current = nBack > 0 ? { ...script.steps[nBack - 1], index: nBack - 1 } : null;
-  return { k, phase: phaseAt(script, k), values, grads, gradStep, fired, level, current };
+  return { k, phase: phaseAt(script, k), arrived, values, grads, gradStep, fired, level, current };
 }
 
 /** The contributions that have arrived at each node (edge indices), for the running sums. */

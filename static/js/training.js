@@ -23,7 +23,7 @@ export function drawLossChart(svgEl, history) {
   const positive = history.every((v) => v > 0);
   const [lo, hi] = d3.extent(history);
   const y = (positive && hi / lo > 20 ? d3.scaleLog() : d3.scaleLinear()).domain(positive && hi / lo > 20 ? [lo, hi] : [Math.min(0, lo), hi || 1]).nice().range([H - m.b, m.t]);
-  svg.append("g").attr("class", "axis").attr("transform", `translate(0,${H - m.b})`).call(d3.axisBottom(x).ticks(5).tickFormat(d3.format("~d")));
+  svg.append("g").attr("class", "axis").attr("transform", `translate(0,${H - m.b})`).call(d3.axisBottom(x).ticks(Math.min(5, history.length - 1)).tickFormat(d3.format("~d")));
   svg.append("g").attr("class", "axis").attr("transform", `translate(${m.l},0)`).call(d3.axisLeft(y).ticks(4, "~g"));
   svg.append("path").attr("class", "loss-line").attr("d", d3.line().x((d) => x(d[0])).y((d) => y(d[1]))(pts));
   const last = pts[pts.length - 1];

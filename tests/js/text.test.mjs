@@ -1,0 +1,55 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { texName, texText, fillTemplate } from "../../static/js/tex.js";
+import { caretLine, offsetOf } from "../../static/js/editor.js";
+import { describe as describeFrame } from "../../static/js/narration.js";
+import { buildScript, frameAt } from "../../static/js/steps.js";
+import { graphSpecFromResult, parseLayers, parseRows } from "../../static/js/requests.js";
+import { fixture } from "./helpers.mjs";
+
+test("names become maths; anything odd becomes escaped text", () => {
+  assert.equal(texName("x"), "x");
+  assert.equal(texName("w1"), "w_{1}");
+  assert.equal(texName("E_total"), "E_{\\text{total}}");
+  assert.equal(texName("dot"), "\\mathrm{dot}");
+  assert.equal(texText("a_b{c}$\\"), "\\text{a\\_b\\{c\\}\\$∖}");
+  assert.ok(!texName("<img src=x onerror=alert(1)>").includes("\\href"));
+});
+
+test("op templates take the inputs' names", () => {
+  assert.equal(fillTemplate("#0 \\cdot #1", ["x", "y"], "f"), "{x} \\cdot {y}");
+  assert.equal(fillTemplate("#y(1 - #y)", ["z"], "h_{1}"), "{h_{1}}(1 - {h_{1}})");
+});
+
+test("the caret sits under the reported column", () => {
+  assert.equal(caretLine("q = x + * y", 9), "        ^");
+  assert.equal(offsetOf("a = 1\nb = )", 2, 5), 10);
+});
+
+test("narration: the seed's fan-in is spelled out as a sum", () => {
+  const r = fixture("seed-network");
+  const s = buildScript(r);
+  const k = s.forwardFrames + 1 + s.steps.findIndex((st) => st.node === "h1");
+  const d = describeFrame(r, s, frameAt(s, k));
+  const text = d.parts.map((p) => p.text).join("");
+  assert.match(text, /∂E_total\/∂h1 is complete: the sum over its 2 uses, -?[\d.e-]+ \+ .* = -?[\d.e-]+/);
+  const end = describeFrame(r, s, frameAt(s, s.frames));
+  assert.match(end.title, /^Done/);
+});
+
+test("a result replays as an explicit graph (for the gradient check of networks)", () => {
+  const r = fixture("seed-network");
+  const spec = graphSpecFromResult(r);
+  assert.equal(spec.graph.output, "E_total");
+  assert.equal(spec.graph.nodes.length, r.nodes.length);
+  assert.equal(spec.values.w5, r.nodes.find((n) => n.id === "w5").value);
+  assert.ok(spec.graph.nodes.find((n) => n.id === "target_o1").value !== undefined);
+});
+
+test("network form parsing", () => {
+  assert.deepEqual(parseLayers("2, 2, 2"), { ok: true, value: [2, 2, 2] });
+  assert.equal(parseLayers("2").ok, false);
+  assert.equal(parseLayers("2, 0").ok, false);
+  assert.deepEqual(parseRows("[0.05, 0.1]", 2, "Inputs"), { ok: true, value: [[0.05, 0.1]] });
+  assert.equal(parseRows("[[1, 2, 3]]", 2, "Inputs").ok, false);
+});
