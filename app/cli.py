@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             os.environ[f"CHAINRULE_{name.upper()}"] = str(getattr(args, name))
     s = Settings()
     uvicorn.run("app.main:app", host=s.host, port=s.port, workers=s.workers,
-                server_header=False, log_level="info")
+                server_header=False, log_level="info", access_log=False)
 
 
 if __name__ == "__main__":

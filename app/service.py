@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from app.builders.expression import parse_expression
@@ -25,6 +26,41 @@ class Limits:
     max_gradcheck_cost: int = 2_000_000
 
 
+# The IR is immutable, so a parsed expression can be shared between requests: the examples and a
+# page replaying its animation send the same text again and again. Errors are not cached.
+_parse = lru_cache(maxsize=512)(parse_expression)
+
+# Below these sizes a request's whole computation is bounded to about a millisecond (at most a few
+# hundred nodes over at most this many numbers), so the server does it in place: a hop to a
+# worker process would cost more than the work. Everything else goes to the worker pool, under
+# its deadline.
+INLINE_MAX_TEXT = 1_000
+INLINE_MAX_NODES = 200
+INLINE_MAX_NUMBERS = 1_000
+
+
+def _count_numbers(value: object) -> int:
+    return sum(_count_numbers(v) for v in value) if isinstance(value, list) else 1
+
+
+def is_small(req: Mapping[str, Any]) -> bool:
+    """Whether a validated /api/graph request is cheap enough to compute in place."""
+    if req.get("gradcheck"):
+        return False
+    if req.get("expression") is not None:
+        if len(req["expression"]) > INLINE_MAX_TEXT:
+            return False
+    elif len(req["graph"]["nodes"]) > INLINE_MAX_NODES:
+        return False
+    budget = INLINE_MAX_NUMBERS
+    for value in (req.get("values") or {}).values():
+        # values are at most lists of lists (validated): this recursion is two levels deep
+        budget -= _count_numbers(value)
+        if budget < 0:
+            return False
+    return True
+
+
 def _finite_or_none(x: float) -> float | None:
     return x if x == x and abs(x) != float("inf") else None
 
@@ -32,7 +68,7 @@ def _finite_or_none(x: float) -> float | None:
 def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
     """The /api/graph result document for a validated request."""
     graph = (
-        parse_expression(req["expression"])
+        _parse(req["expression"])
         if req.get("expression") is not None
         else build_graph(req["graph"])
     )

@@ -81,6 +81,23 @@ def _hinge_ok(pair: tuple[Array, Array]) -> bool:
     return bool(np.all(np.abs(s - correct + 1.0) > 1e-2))
 
 
+def _stack() -> Any:
+    def make(args: tuple[int, tuple[int, ...]]) -> Any:
+        n, shape = args
+        return st.tuples(*[_arr(shape, _floats(-3, 3)) for _ in range(n)])
+
+    return st.tuples(st.integers(2, 4), st.sampled_from([(), (3,)])).flatmap(make)
+
+
+def _maxout() -> Any:
+    def pieces_apart(ins: tuple[Array]) -> bool:
+        z = ins[0]
+        return bool(np.all(np.abs(z[..., 0::2] - z[..., 1::2]) > 1e-2))
+
+    shapes = st.sampled_from([(4,), (2, 6)])
+    return shapes.flatmap(lambda s: st.tuples(_arr(s, _floats(-3, 3)))).filter(pieces_apart)
+
+
 # For each op: a strategy for its inputs (a tuple of arrays), kinks and domain edges avoided.
 DOMAINS: dict[str, Any] = {
     "add": binary(_floats(-3, 3), _floats(-3, 3)),
@@ -109,6 +126,8 @@ DOMAINS: dict[str, Any] = {
     "mse": _loss(onehot=False),
     "softmax_cross_entropy": _loss(onehot=True),
     "hinge": _loss(onehot=True).filter(_hinge_ok),
+    "stack": _stack(),
+    "maxout": _maxout(),
 }
 
 

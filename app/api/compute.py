@@ -47,8 +47,14 @@ class Compute:
                 atexit.register(self.close)
             return self._pool
 
-    async def run(self, fn: Callable[..., bytes], *args: Any) -> bytes:
-        """Run ``fn(*args)`` in a worker; exceptions from ``fn`` (GraphError) propagate."""
+    async def run(self, fn: Callable[..., bytes], *args: Any, inline: bool = False) -> bytes:
+        """Run ``fn(*args)`` in a worker; exceptions from ``fn`` (GraphError) propagate.
+
+        ``inline=True`` is for jobs that the caller has bounded to about a millisecond: they run
+        right here, where a round trip to a worker process would cost more than the work.
+        """
+        if inline:
+            return fn(*args)
         if self._pending >= self.max_pending:
             raise Overloaded(
                 f"the server is busy ({self._pending} requests in progress); try again shortly"

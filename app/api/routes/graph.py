@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app.api.deps import ComputeDep, LimitsDep
 from app.api.schemas import ErrorResponse, GraphRequest, GraphResult
-from app.service import graph_job
+from app.service import graph_job, is_small
 
 router = APIRouter(prefix="/api", tags=["graph"])
 
@@ -29,5 +29,6 @@ async def post_graph(body: GraphRequest, limits: LimitsDep, compute: ComputeDep)
     """Every node's value and gradient, every edge's local gradient and the gradient it
     carries, and the forward and backward orders (the backward order is the animation's
     script)."""
-    body_bytes = await compute.run(graph_job, body.model_dump(), limits)
+    req = body.model_dump()
+    body_bytes = await compute.run(graph_job, req, limits, inline=is_small(req))
     return Response(body_bytes, media_type="application/json")
