@@ -14,6 +14,7 @@ from typing import Any
 
 from app.builders.expression import parse_expression
 from app.builders.graph_json import build_graph
+from app.explain.derivation import derivations
 from app.graph.engine import run
 from app.graph.gradcheck import gradcheck
 from app.graph.shapes import Budget
@@ -45,7 +46,7 @@ def _count_numbers(value: object) -> int:
 
 def is_small(req: Mapping[str, Any]) -> bool:
     """Whether a validated /api/graph request is cheap enough to compute in place."""
-    if req.get("gradcheck"):
+    if req.get("gradcheck") or req.get("explain"):
         return False
     if req.get("expression") is not None:
         if len(req["expression"]) > INLINE_MAX_TEXT:
@@ -74,6 +75,8 @@ def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
     )
     trace = run(graph, req.get("values") or {}, limits.budget)
     doc = trace_to_dict(trace)
+    if req.get("explain"):
+        doc["derivations"] = derivations(trace, req["explain"], req.get("learning_rate"))
     if req.get("gradcheck"):
         doc["gradcheck"] = [
             {

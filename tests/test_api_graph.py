@@ -115,6 +115,18 @@ def test_gradcheck_is_returned_on_request(client: TestClient) -> None:
     assert all(c["rel_error"] < 1e-6 for c in checks)
 
 
+def test_explain_gives_the_sum_over_paths_and_the_update(client: TestClient) -> None:
+    # f = x * x + x: the product is unnamed, so it is collapsed into one factor 1 + x + x = 7
+    r = client.post("/api/graph", json={"expression": "f = x * x + x", "values": {"x": 3},
+                                        "explain": ["x"], "learning_rate": 0.1})
+    d = r.json()["derivations"]["x"]
+    assert d["total"] == 7.0
+    assert sum(p["product"] for p in d["paths"]) == 7.0
+    assert d["update"]["after"] == pytest.approx(3 - 0.1 * 7.0, rel=1e-15)
+    r = client.post("/api/graph", json={"expression": "x", "values": {"x": 1}, "explain": ["y"]})
+    assert r.status_code == 422 and r.json()["error"]["node"] == "y"
+
+
 def test_the_same_request_gives_the_same_bytes(client: TestClient) -> None:
     req = {"expression": "2 * (x * y + max(z, w))", "values": {"x": 3, "y": -4, "z": 2, "w": -1}}
     assert client.post("/api/graph", json=req).content == client.post("/api/graph",
