@@ -91,7 +91,10 @@ def test_constants_pow_and_matmul() -> None:
                         ("sum#1", "sum", ("pow#1",))]
     k = g.node("const#1")
     assert (dict(k.params), k.label, k.named) == ({"value": 2.0}, "2", False)
-    assert parse_expression("1e-3 * x").node("const#1").label == "1e-3"
+    for literal, value in [("1e-3", 0.001), ("0x1F", 31.0), ("1_000", 1000.0), (".5", 0.5),
+                           ("1.", 1.0), ("1.5e+3", 1500.0)]:
+        k = parse_expression(f"{literal} * x1").node("const#1")
+        assert (k.label, k.params["value"]) == (literal, value)
 
 
 def test_no_constant_folding_and_unary_minus_is_a_neg_node() -> None:
@@ -245,6 +248,7 @@ def test_bad_name_message_and_position() -> None:
     ("a = b = x", 1, 5, "assign one name at a time"),
     ("x += 1", 1, 1, "augmented assignment"),
     ("x + 1 = y", 1, 1, "syntax error"),
+    ("a = 1\nb = 3x", 2, 6, "runs straight into a name"),
 ])
 def test_error_positions(text: str, line: int, column: int, words: str) -> None:
     e = refused(text)

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.builders.expression import parse_expression
 from app.builders.graph_json import build_graph
@@ -159,9 +161,43 @@ def test_node_count_is_capped_before_building() -> None:
     assert len(build_graph(spec(nodes[:20_000], "n0"))) == 1  # unreached nodes are dropped
 
 
+def test_inputs_per_node_are_capped() -> None:
+    ok = build_graph(spec([X, {"id": "y", "op": "add", "inputs": ["x"] * 64}], "y"))
+    assert len(ok.node("y").inputs) == 64
+    refused(spec([X, {"id": "y", "op": "add", "inputs": ["x"] * 65}], "y"), "y",
+            "node 'y' has 65 inputs; at most 64", kind="limit")
+
+
 def test_a_long_chain_builds_without_recursion() -> None:
     nodes: list[dict[str, Any]] = [X]
     for i in range(1, 19_000):
         nodes.append({"id": f"n{i}", "op": "neg", "inputs": [nodes[-1]["id"]]})
     g = build_graph(spec(nodes, "n18999"))
     assert len(g) == 19_000
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=4),
+    max_leaves=20,
+)
+_node = st.fixed_dictionaries(
+    {"id": st.sampled_from(["a", "b", "c", ""]) | _json,
+     "op": st.sampled_from(["input", "const", "add", "mul", "neg", "elu", "evil"]) | _json},
+    optional={"inputs": st.lists(st.sampled_from(["a", "b", "c"]), max_size=3) | _json,
+              "value": _json, "params": st.dictionaries(st.sampled_from(["alpha", "x"]), _json)
+              | _json, "label": _json},
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.fixed_dictionaries({"nodes": st.lists(_node, max_size=5) | _json,
+                              "output": st.sampled_from(["a", "b", "c"]) | _json}) | _json)
+def test_any_json_gives_a_graph_or_a_graph_error(s: Any) -> None:
+    try:
+        g = build_graph(s)
+    except GraphError as e:
+        assert e.kind in ("graph", "limit") and len(e.message) > 5
+    else:
+        assert g.output in g

@@ -8,8 +8,11 @@ character in the text as sent.
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.builders.expression import parse_expression
 from app.graph.engine import run
@@ -117,6 +120,10 @@ HOSTILE: list[tuple[str, str, int, int, str]] = [
     ("true", "True", 1, 1, "True and False"),
     ("none", "None", 1, 1, "None cannot be used"),
     ("bool-param", "leaky_relu(x, True)", 1, 15, "True and False"),
+    ("number-into-name", "2x", 1, 2, "runs straight into a name"),
+    ("number-into-keyword", "1if x else 2", 1, 2, "runs straight into a name"),
+    ("hex-into-keyword", "y = 0xfor x", 1, 8, "runs straight into a name"),
+    ("float-into-name", "x * 1.5e3y", 1, 10, "runs straight into a name"),
     # --- names, functions, arity, statements ---
     ("unknown-function", "foo(x)", 1, 1, "unknown function 'foo'; allowed functions: abs"),
     ("arity-exp", "exp(x, y)", 1, 1, "exp takes 1 argument, got 2"),
@@ -175,6 +182,19 @@ def test_tricky_but_valid_text_parses(text: str) -> None:
     assert time.perf_counter() - start < 0.5
 
 
+@pytest.mark.parametrize("text", ["1if x else 2", "0xfor x in y", "1and x", "1or x", "1in x",
+                                  "0b1is x", "1not in x", "x = 1else"])
+def test_python_syntax_warnings_never_fire(text: str) -> None:
+    # Python's tokenizer only WARNS about a number running into a keyword; a warning is global
+    # state (stderr noise per request, an error under -W error), so the text check refuses it.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(GraphError) as e:
+            parse_expression(text)
+    assert caught == []
+    assert "runs straight into a name" in e.value.message
+
+
 def _balanced(leaf: str, n: int) -> str:
     level = [leaf] * n
     while len(level) > 1:
@@ -201,3 +221,22 @@ def test_power_tower_overflows_in_the_engine_not_in_python() -> None:
         run(g, {"x": 1.0})
     assert e.value.node == "pow#2"
     assert "infinite" in e.value.message
+
+
+_PIECES = [*"xyzW()[]{}+-*/@.T,;=\n\t :#0123456789e_j<>%&|^~!$?`'\"\\\r\x00é",
+           "exp", "max", "sum", "leaky_relu", "**", "1e308", "lambda", "if", "else", "for", "in",
+           "not", "and", "0x", "0b", ".5", "1.", "__", "import", "\u202e", "ｅ"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_text_gives_a_graph_or_a_positioned_expression_error(text: str) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            parse_expression(text)
+        except GraphError as e:
+            assert e.kind == "expression"
+            assert e.line is not None and e.line >= 1
+            assert e.column is not None and e.column >= 1
+    assert caught == []

@@ -44,6 +44,15 @@ class ExpressionLimits:
 
 _CLOSE = {")": "(", "]": "[", "}": "{"}
 
+# Python's numeric literal grammar, only to find where each number ends: Python's tokenizer
+# reports a number running into a name ("1if", "0xfor") with a SyntaxWarning, not an error, and
+# warnings are process-global (stderr noise per request, or errors under -W error).
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_EXP = rf"[eE][-+]?{_DIGITS}"
+_FLOAT = rf"(?:{_DIGITS}\.(?:{_DIGITS})?|\.{_DIGITS})(?:{_EXP})?|{_DIGITS}{_EXP}"
+_INT = rf"0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|{_DIGITS}"
+_WORD = rf"[A-Za-z_][A-Za-z0-9_]*|(?P<number>(?:{_FLOAT}|{_INT})[jJ]?)"
+
 
 def parse_expression(text: str, limits: ExpressionLimits | None = None) -> Graph:
     """Parse a program into a Graph (see the module docstring); GraphError if it is refused."""
@@ -106,6 +115,12 @@ def check_text(text: str, limits: ExpressionLimits) -> str:
         what = ("backslashes are not allowed (inside brackets a statement may continue on the "
                 "next line)" if bad.group() == "\\" else "strings are not allowed")
         raise expression_error(what, line, column)
+    # names are matched whole, so the digits of x1 are not a number
+    for m in re.finditer(_WORD, text):
+        end = m.end()
+        if m.group("number") and end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            raise expression_error("a number runs straight into a name here: put an operator "
+                                   "between them (2 * x, not 2x)", *_position(text, end))
     return text
 
 

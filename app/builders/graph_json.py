@@ -28,6 +28,7 @@ __all__ = ["MAX_NODES", "build_graph"]
 
 MAX_NODES = 20_000
 MAX_ID = 100
+MAX_INPUTS = 64  # per node, as the API schema allows
 _KEYS = frozenset({"id", "op", "inputs", "value", "params", "label"})
 
 ConstValue = float | tuple[float, ...] | tuple[tuple[float, ...], ...]
@@ -78,6 +79,9 @@ def _node(item: object, index: int) -> Node:
     if not _is_list(inputs) or not all(isinstance(s, str) for s in inputs):
         raise GraphError(f"node {nid!r}: 'inputs' must be a list of node ids", nid)
     assert isinstance(inputs, Sequence)
+    if len(inputs) > MAX_INPUTS:
+        raise GraphError(f"node {nid!r} has {len(inputs)} inputs; at most {MAX_INPUTS}", nid,
+                         kind="limit")
     label = item.get("label")
     if label is not None and (not isinstance(label, str) or len(label) > MAX_ID):
         raise GraphError(f"node {nid!r}: 'label' must be text of at most {MAX_ID} characters",
