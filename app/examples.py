@@ -6,9 +6,7 @@ Each is ``{"id", "title", "description", "endpoint", "request"}``; POST ``reques
 
 from __future__ import annotations
 
-from typing import Any
-
-Example = dict[str, Any]
+from app.network_examples import NETWORK_EXAMPLES, Example
 
 GRAPH_EXAMPLES: list[Example] = [
     {
@@ -83,4 +81,5 @@ GRAPH_EXAMPLES: list[Example] = [
     },
 ]
 
-EXAMPLES: list[Example] = GRAPH_EXAMPLES
+# The seed's network comes first: it is what Chainrule was made to show, and the page's default.
+EXAMPLES: list[Example] = [*NETWORK_EXAMPLES[:1], *GRAPH_EXAMPLES, *NETWORK_EXAMPLES[1:]]
