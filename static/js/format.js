@@ -20,9 +20,8 @@ export function fmt(x, digits = DIGITS) {
     const [m, e] = x.toExponential(Math.max(0, digits - 2)).split("e");
     return `${stripZeros(m)}e${Number(e)}`;
   }
-  let s = x.toPrecision(digits);
-  if (s.includes("e")) s = String(Number(s)); // toPrecision(4) of 12345 -> "1.235e+4"
-  return stripZeros(s);
+  if (a >= 10 ** digits) return x.toFixed(0); // 12345 stays 12345 (never a rounded "12350")
+  return stripZeros(x.toPrecision(digits));
 }
 
 function stripZeros(s) {

@@ -16,6 +16,8 @@ test("fmt: e-notation outside [1e-3, 1e5)", () => {
   assert.equal(fmt(-0.00031592453680036716), "-3.16e-4");
   assert.equal(fmt(123456), "1.23e5");
   assert.equal(fmt(0.001), "0.001");
+  assert.equal(fmt(12345.4), "12345");
+  assert.equal(fmt(1234.56), "1235");
 });
 
 test("fmt: non-finite and missing values", () => {
