@@ -11,8 +11,8 @@ the gradients of the parameters as they were before that step, so step 1 reprodu
 update, where w1's gradient uses w5 and w7 from before their own update.
 
 The work is bounded up front: steps x parameters x samples scalar multiply-adds at most
-``MAX_TRAIN_COST``, and at most ``MAX_STEPS`` steps (each step also costs a fixed ~0.1 ms of
-Python per graph node).
+``MAX_TRAIN_COST`` (the numpy work), steps x graph nodes at most ``MAX_NODE_STEPS`` (the Python
+work: each node of each step costs ~10-15 us, so the bound is ~4 s) and at most ``MAX_STEPS``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from app.graph.shapes import Budget, check_budget, infer_shapes
 
 MAX_STEPS = 10_000
 MAX_TRAIN_COST = 50_000_000
+MAX_NODE_STEPS = 300_000
 
 
 def check_training(spec: NetworkSpec, samples: int, steps: int) -> None:
@@ -40,6 +41,12 @@ def check_training(spec: NetworkSpec, samples: int, steps: int) -> None:
         raise GraphError(
             f"{steps} steps x {spec.n_params()} parameters x {samples} samples = {cost} "
             f"multiply-adds; the limit is {MAX_TRAIN_COST}: use fewer steps or samples",
+            "steps", kind="limit")
+    nodes = 3 + 6 * spec.depth  # the batched layers graph: X, T, E and 6 nodes per layer
+    if steps * nodes > MAX_NODE_STEPS:
+        raise GraphError(
+            f"{steps} steps of a {nodes}-node graph exceed the training bound "
+            f"({MAX_NODE_STEPS} node evaluations): use at most {MAX_NODE_STEPS // nodes} steps",
             "steps", kind="limit")
 
 

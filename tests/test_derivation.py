@@ -145,3 +145,15 @@ def test_latex_names(node_id: str, tex: str) -> None:
 def test_number_format() -> None:
     assert [fmt(v) for v in (0.4, 0.0821670405642, -0.5, 0.0, 1.5e-7)] == [
         "0.4", "0.0821670406", "-0.5", "0", "1.5 \\times 10^{-7}"]
+
+
+def test_a_collapsed_loss_node_or_an_unnamed_node_can_be_explained_too() -> None:
+    _, _, trace = seed_trace()
+    d = derivations(trace, ["E_o1", "w1*x1", "w5"], None)
+    assert d["E_o1"]["paths"][0]["stops"] == ["E_total", "E_o1"]
+    assert d["E_o1"]["total"] == 1.0
+    assert d["w1*x1"]["paths"][0]["stops"][-2:] == ["z1", "w1*x1"]
+    assert d["w1*x1"]["paths"][0]["factors"][-1]["symbol"] == FRAC % ("z_1", "\\text{w1*x1}")
+    for name in ("w1*x1", "w5"):
+        assert sum(p["product"] for p in d[name]["paths"]) == pytest.approx(
+            float(trace.grads[name]), rel=1e-13)

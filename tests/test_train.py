@@ -87,3 +87,11 @@ def test_divergence_is_reported_as_a_numeric_error() -> None:
     with pytest.raises(GraphError) as e:
         train(spec, params, np.array([[100.0]]), np.array([[0.0]]), 1e3, 2000)
     assert e.value.kind == "numeric" and "diverged" in e.value.message
+
+
+def test_deep_networks_get_fewer_steps() -> None:
+    deep = make_spec([2] * 8, "tanh", "mse", False)
+    check_training(deep, 4, 6000)
+    with pytest.raises(GraphError) as e:
+        check_training(deep, 4, 10_000)
+    assert e.value.kind == "limit" and "at most 6666 steps" in e.value.message

@@ -16,6 +16,7 @@ from app.api.schemas import GraphResult, NodeId, Number, OutValue, Strict_, Valu
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "identity"]
 LossName = Literal["half_sse", "mse", "softmax_cross_entropy", "hinge"]
 Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
 Row = Annotated[list[Number], Field(min_length=1, max_length=10_000)]
 Rows = Annotated[list[Row], Field(min_length=1, max_length=10_000)]
 
@@ -39,9 +40,9 @@ class NetworkRequest(Strict_):
         "matrix, b2: its bias); the others come from the seeded initialisation")
     seed: Annotated[Int, Field(ge=0, le=2**32 - 1)] = Field(
         0, description="seed of the Glorot-normal initial weights (biases start at 0)")
-    train_biases: bool = Field(False, description="update the biases too (the seed holds "
+    train_biases: Bool = Field(False, description="update the biases too (the seed holds "
                                "them fixed)")
-    per_neuron_biases: bool = Field(False, description="one bias per neuron (b1_1, b1_2...) "
+    per_neuron_biases: Bool = Field(False, description="one bias per neuron (b1_1, b1_2...) "
                                     "instead of one per layer (b1)")
     learning_rate: Number = Field(0.5, ge=0, le=1_000)
     steps: Annotated[Int, Field(ge=0, le=1_000_000)] = Field(

@@ -40,22 +40,27 @@ MAX_NODES_PER_SAMPLE = 400
 MAX_NEURON_NODES = 2_000
 
 
-def neuron_node_count(spec: NetworkSpec, samples: int) -> int:
-    """Nodes of the neurons view, counted before building it (params shared by the samples)."""
+def _per_sample(spec: NetworkSpec) -> int:
+    """Nodes of one sample's copy: inputs, products, z, activations, targets and losses."""
     per = spec.layers[0] + 2 * spec.layers[-1] + 2
     for lay in range(1, spec.depth + 1):
         per += spec.rows(lay) * (spec.layers[lay - 1] + 1) + spec.layers[lay]
-    return per * samples + len(neuron_names(spec)) + (1 if samples > 1 else 0)
+    return per
+
+
+def neuron_node_count(spec: NetworkSpec, samples: int) -> int:
+    """Nodes of the neurons view, counted before building it (params shared by the samples)."""
+    return _per_sample(spec) * samples + len(neuron_names(spec)) + (1 if samples > 1 else 0)
 
 
 def check_neuron_size(spec: NetworkSpec, samples: int) -> None:
-    per = neuron_node_count(spec, 1)
+    per = _per_sample(spec)
     total = neuron_node_count(spec, samples)
     if per > MAX_NODES_PER_SAMPLE or total > MAX_NEURON_NODES:
         raise GraphError(
-            f"the neurons view of this network would have {total} nodes ({per} for one sample); "
-            f"it is drawn up to {MAX_NODES_PER_SAMPLE} per sample and {MAX_NEURON_NODES} in all: "
-            'use "view": "layers" for this size', kind="limit")
+            f"the neurons view of this network would have {total} nodes ({per} per sample, "
+            f"besides the parameters); it is drawn up to {MAX_NODES_PER_SAMPLE} per sample and "
+            f'{MAX_NEURON_NODES} in all: use "view": "layers" for this size', kind="limit")
 
 
 def _loss_nodes(spec: NetworkSpec, outs: list[str], target: Array, sfx: str) -> list[Node]:

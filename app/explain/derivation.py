@@ -113,6 +113,18 @@ class _Deriver:
         self.graph = trace.graph
         self.pos = {n.id: i for i, n in enumerate(self.graph.nodes)}
         self._expr: dict[str, str] = {}
+        self._named_stops = {n.id for n in self.graph.nodes
+                             if n.id == self.graph.output or (n.named and n.role != "loss")}
+        self._factors: dict[str, dict[str, Json]] = {}
+
+    def factors_to(self, top: str, target: str, reach: set[str]) -> dict[str, Json]:
+        """The factors below ``top`` on the way to ``target``. A factor dS/dA does not depend
+        on the target, so with a named target they are computed once per stop and shared."""
+        if target not in self._named_stops:  # an unnamed node is a stop for its own derivation
+            return self.factors(top, reach, self._named_stops | {target})
+        if top not in self._factors:
+            self._factors[top] = self.factors(top, None, self._named_stops)
+        return {a: f for a, f in self._factors[top].items() if a in reach}
 
     # --- LaTeX of nodes and edges -------------------------------------------------------------
 
@@ -155,9 +167,9 @@ class _Deriver:
 
     # --- the collapsed graph of stops ---------------------------------------------------------
 
-    def factors(self, top: str, reach: set[str], stops: set[str]) -> dict[str, Json]:
-        """dtop/dA for every stop A just below ``top`` (that the target reaches), in the order
-        they enter top's formula, left to right."""
+    def factors(self, top: str, reach: set[str] | None, stops: set[str]) -> dict[str, Json]:
+        """dtop/dA for every stop A just below ``top`` (that the target reaches, if ``reach``),
+        in the order they enter top's formula, left to right."""
         region: dict[str, Node] = {top: self.graph.node(top)}
         below: dict[str, None] = {}
         seen = {top}
@@ -168,7 +180,7 @@ class _Deriver:
                 below[nid] = None
                 continue
             for src in reversed(self.graph.node(nid).inputs):
-                if src in reach and src not in seen:
+                if (reach is None or src in reach) and src not in seen:
                     seen.add(src)
                     stack.append(src)
                     if src not in stops:
@@ -280,15 +292,13 @@ def _derive(d: _Deriver, name: str, alpha: float | None, max_paths: int) -> Json
     for node in graph.nodes:  # everything that depends on the node
         if any(i in reach for i in node.inputs):
             reach.add(node.id)
-    stops = {n.id for n in graph.nodes
-             if n.id in (out, name) or (n.named and n.role != "loss")}
     # the collapsed graph: for each stop, the factors to the stops just below it
     below: dict[str, dict[str, Json]] = {}
     todo = [out] if out in reach else []
     while todo:
         s = todo.pop()
         if s != name and s not in below:
-            below[s] = d.factors(s, reach, stops)
+            below[s] = d.factors_to(s, name, reach)
             todo.extend(below[s])
     count = {name: 1}
     for s in sorted(below, key=d.pos.__getitem__):  # inputs before users
