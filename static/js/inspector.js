@@ -103,7 +103,7 @@ function nodeView(el, result, n, ops, frame, onGradcheck, onExplain, canExplain)
     const list = h("ul", { class: "contribs" });
     for (const e of outs) {
       const t = nodes.get(e.target);
-      list.append(h("li", {}, [h("span", { text: `from ${t.label}: ` }), h("span", { class: "num grad", text: fmtCompact(e.grad, 4, 4) })]));
+      list.append(h("li", {}, [h("span", { text: `from ${t.named ? t.label : `${t.label} (${t.id})`}: ` }), h("span", { class: "num grad", text: fmtCompact(e.grad, 4, 4) })]));
     }
     el.append(list);
     if (outs.length > 1 && outs.every((e) => isScalar(e.grad))) el.append(h("p", { class: "num sum", text: fmtSum(outs.map((e) => e.grad), n.grad) }));

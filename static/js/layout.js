@@ -29,9 +29,10 @@ export function gridOf(shape) {
   };
 }
 
-/** "gate" for an unnamed internal op (a small box), "var" for a leaf or a named quantity. */
+/** "gate" for an unnamed internal op with a number (a small box), "var" for the rest. */
 export function kindOf(node) {
-  return node.inputs.length && !node.named ? "gate" : "var";
+  const scalar = (node.shape ?? shapeOf(node.value)).length === 0;
+  return node.inputs.length && !node.named && scalar ? "gate" : "var";
 }
 
 /** Box size of a node from its label and its value's shape. */

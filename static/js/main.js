@@ -170,6 +170,7 @@ store.subscribe((s, prev) => {
     renderer.select(s.selection);
     refreshInspector(s);
     if (s.selection !== prev.selection && s.selection) revealCard($("#inspector"));
+    if (s.selection !== prev.selection && s.selection) requestAnimationFrame(() => !$("#derivation").hidden && s.selection.kind === "node" && isLeaf(s, s.selection.id) && revealCard($("#derivation")));
   }
   if (s.selection !== prev.selection || s.result !== prev.result) refreshDerivation(s);
   if (s.result !== prev.result || s.trainLog !== prev.trainLog) refreshTraining(s);
@@ -178,7 +179,14 @@ store.subscribe((s, prev) => {
 // in the stacked layouts the panels sit beside or below the graph: bring the answer into view
 function revealCard(card) {
   const r = card.getBoundingClientRect();
-  if (r.top < 0 || r.top > window.innerHeight - 80) card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  const layoutStacked = getComputedStyle($(".stage")).position !== "static" ? r.left > $(".stage").getBoundingClientRect().right - 1 : true;
+  if (!layoutStacked) return;
+  if (r.top < 0 || r.top > window.innerHeight - 120) card.scrollIntoView({ block: "start", behavior: "smooth" });
+}
+
+function isLeaf(s, id) {
+  const n = s.result && nodeById(s.result).get(id);
+  return !!n && n.inputs.length === 0;
 }
 
 function refreshInspector(s) {

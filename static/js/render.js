@@ -10,7 +10,7 @@
 // Maps and data attributes, so an id like `<img src=x onerror=...>` or `__proto__` is inert.
 
 import { d3 } from "./lib.js";
-import { fmt, fmtCompact, fmtSum, flat, magnitude, isScalar } from "./format.js";
+import { fmt, fmtCompact, fmtSum, flat, magnitude, isScalar, shapeOf } from "./format.js";
 import { arrivals, outgoing } from "./steps.js";
 import { CELL_W, CELL_H, MAX_CELLS, opTag } from "./layout.js";
 
@@ -237,7 +237,8 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       const partial = !finalized.has(id) && got.length > 0;
       g.classed("partial", partial);
       g.select(".grad-partial").text(partial ? partialText(got, total) : "");
-      const sum = justFinal.has(id) && finalized.has(id) && got.length > 1;
+      // a fan-in sum shows when its node completes, and stays on at the end
+      const sum = (justFinal.has(id) || frame.phase === "done") && finalized.has(id) && got.length > 1;
       g.select(".grad-sum").text(sum ? sumText(got, d.n.grad) : "");
     });
     // gradients, in the order they were finalized
@@ -272,7 +273,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       const g = d3.select(this);
       const isActive = active.has(d.i);
       const fired = frame.fired.has(d.i);
-      const text = isActive ? equationText(d.e) : fired ? fmtCompact(d.e.grad, 4, 3) : "";
+      const text = isActive ? equationText(d.e) : fired ? edgeText(d.e.grad) : "";
       g.classed("active", isActive).classed("shown", !!text);
       const t = g.select("text").text(text);
       const bb = text ? t.node().getBBox() : { x: 0, y: 0, width: 0, height: 0 };
@@ -298,8 +299,17 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
   function equationText(e) {
     const up = byId.get(e.target).grad;
     if (isScalar(up) && isScalar(e.local_grad) && isScalar(e.grad)) return `${fmt(up)} × ${fmt(e.local_grad)} = ${fmt(e.grad)}`;
-    if (e.local_grad != null && flat(e.local_grad).length <= 4 && flat(up).length <= 4) return `${fmtCompact(up, 3)} ⊙ ${fmtCompact(e.local_grad, 3)} → ${fmtCompact(e.grad, 3, 3)}`;
-    return `→ ${fmtCompact(e.grad, 3, 3)}`;
+    if (e.local_grad != null && flat(e.local_grad).length <= 2 && flat(up).length <= 2) return `${fmtCompact(up, 3)} ⊙ ${fmtCompact(e.local_grad, 3)} = ${fmtCompact(e.grad, 3)}`;
+    return `vjp → ${edgeText(e.grad)}`;
+  }
+
+  /** The carried gradient on an edge: a number, a short vector, or the shape of a bigger array
+   * (its numbers are in the source node's grid and in the inspector). */
+  function edgeText(g) {
+    if (isScalar(g)) return fmt(g);
+    const n = flat(g).length;
+    if (n <= 2) return fmtCompact(g, 3);
+    return `∇ ${shapeOf(g).join("×")}`;
   }
 
   /** Dots travel along the edges from the target back to the source. */
