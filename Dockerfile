@@ -4,7 +4,7 @@
 # Stage 1 builds a wheel from pyproject.toml (app/ as the package; static/ and templates/ as data
 # files under share/chainrule/). Stage 2 installs only that wheel and its dependencies.
 
-FROM python:3.11.14-slim-bookworm AS builder
+FROM python:3.11.17-slim-bookworm AS builder
 WORKDIR /src
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
@@ -14,7 +14,7 @@ COPY static ./static
 COPY templates ./templates
 RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
-FROM python:3.11.14-slim-bookworm AS runtime
+FROM python:3.11.17-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
