@@ -1,0 +1,29 @@
+"""The ``chainrule`` command: --help documents every setting; the environment configures it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from app.settings import Settings
+
+
+def test_help_lists_every_setting_with_its_variable_and_default() -> None:
+    out = subprocess.run([sys.executable, "-m", "app.cli", "--help"], capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    for name, field in Settings.model_fields.items():
+        line = next(ln for ln in out.splitlines() if f"CHAINRULE_{name.upper()} " in ln)
+        assert repr(field.get_default(call_default_factory=True)) in line
+    assert "--port" in out and "--workers" in out
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAINRULE_DEADLINE_SECONDS", "2.5")
+    monkeypatch.setenv("CHAINRULE_CORS_ORIGINS", '["https://example.org"]')
+    s = Settings()
+    assert s.deadline_seconds == 2.5 and s.cors_origins == ["https://example.org"]
+    monkeypatch.setenv("CHAINRULE_PORT", "0")
+    with pytest.raises(ValueError):
+        Settings()
