@@ -152,3 +152,14 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert r.headers["x-content-type-options"] == "nosniff"
         assert "access-control-allow-origin" not in r.headers
+
+
+def test_cors_only_when_configured() -> None:
+    from app.settings import Settings
+
+    origin = {"origin": "https://class.example.org"}
+    plain = TestClient(create_app()).get("/api/health", headers=origin)
+    assert "access-control-allow-origin" not in plain.headers
+    app = create_app(Settings(cors_origins=["https://class.example.org"]))
+    r = TestClient(app).get("/api/health", headers=origin)
+    assert r.headers["access-control-allow-origin"] == "https://class.example.org"
