@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +156,6 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
 
 
 def test_cors_only_when_configured() -> None:
-    from app.settings import Settings
-
     origin = {"origin": "https://class.example.org"}
     plain = TestClient(create_app()).get("/api/health", headers=origin)
     assert "access-control-allow-origin" not in plain.headers
