@@ -157,3 +157,62 @@ def test_a_collapsed_loss_node_or_an_unnamed_node_can_be_explained_too() -> None
     for name in ("w1*x1", "w5"):
         assert sum(p["product"] for p in d[name]["paths"]) == pytest.approx(
             float(trace.grads[name]), rel=1e-13)
+
+
+KATEX_CHECK = """
+const fs = require("fs"), vm = require("vm");
+const ctx = {}; ctx.self = ctx; vm.createContext(ctx);
+vm.runInContext(fs.readFileSync(process.argv[1], "utf8"), ctx);
+const bad = [];
+for (const s of JSON.parse(fs.readFileSync(0, "utf8"))) {
+  try { ctx.katex.renderToString(s, {throwOnError: true, strict: "ignore"}); }
+  catch (e) { bad.push([s, e.message]); }
+}
+process.stdout.write(JSON.stringify(bad));
+"""
+
+
+def _latex_strings(d: dict) -> list[str]:
+    out = [d["symbol"], d["latex"], d["latex_name"]]
+    if d["update"]:
+        out.append(d["update"]["latex"])
+    for p in d["paths"]:
+        out += [f["symbol"] for f in p["factors"]] + [f["formula"] for f in p["factors"]
+                                                      if f["formula"]]
+    return out
+
+
+def test_every_latex_string_renders_in_katex() -> None:
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    katex = Path(__file__).resolve().parent.parent / "static" / "vendor" / "katex.min.js"
+    if node is None or not katex.exists():
+        pytest.skip("node or the vendored KaTeX is not available")
+    strings: list[str] = []
+    for case in range(len(CASES)):
+        spec, params, x, t = _random_case(case, *CASES[case])
+        for graph, values in (
+            (neurons_graph(spec, t), {**neuron_inputs(x), **by_neuron_name(spec, params)}),
+            (layers_graph(spec, t), {**layer_inputs(x), **by_layer_name(params)}),
+        ):
+            trace = run(graph, values)
+            names = [n.id for n in graph.nodes if n.op != "const"][:40]
+            for d in derivations(trace, names, 0.5, max_paths=4).values():
+                strings += _latex_strings(d)
+    weird = ["a b{c}$", "x\\y^z_", "100%", "#1", "~&"]
+    g = make_graph([*(Node(w, "input", named=True) for w in weird),
+                    Node("f", "add", tuple(weird), named=True)], "f")
+    trace = run(g, dict.fromkeys(weird, 1.0))
+    for d in derivations(trace, weird, 0.1).values():
+        strings += _latex_strings(d)
+    from app.activations import activations
+
+    strings += [a[k] for a in activations() for k in ("latex", "dlatex")]
+    result = subprocess.run([node, "-e", KATEX_CHECK, str(katex)], input=json.dumps(strings),
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout) == []
+    assert len(strings) > 1000

@@ -151,8 +151,16 @@ class _Deriver:
             a, b = template.index("#0"), template.index("#1")
             sep = template[a + 2:b]
             template = template[:a] + sep.join(f"#{k}" for k in range(len(ins))) + template[b + 2:]
-        return re.sub(r"#(\d+|y)", lambda m: self.tex(node.id) if m[1] == "y"
-                      else ins[int(m[1])] if int(m[1]) < len(ins) else m[0], template)
+
+        def name(m: re.Match[str]) -> str:
+            if m[1] != "y" and int(m[1]) >= len(ins):
+                return m[0]
+            tex = self.tex(node.id) if m[1] == "y" else ins[int(m[1])]
+            # o_1^{(2)} before a template's ^2, Z_1 before _{2j}: brace it (no double script)
+            after = template[m.end():m.end() + 1]
+            return f"{{{tex}}}" if after in ("^", "_") and ("^" in tex or "_" in tex) else tex
+
+        return re.sub(r"#(\d+|y)", name, template)
 
     def _chain_formula(self, chain: Sequence[tuple[Node, int]]) -> str:
         acc: list[str] = []
