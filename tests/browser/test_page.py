@@ -262,3 +262,41 @@ def test_controls_have_names_and_help_opens(page: Any, live_url: str) -> None:
     assert page.is_visible("#help")
     page.keyboard.press("Escape")
     assert not page.is_visible("#help")
+
+
+def test_weight_derivation_and_training(page: Any, live_url: str) -> None:
+    url, endpoint = seed_url(live_url)
+    result = open_and_capture(page, url, endpoint)
+    page.get_by_role("button", name="Jump to end").click()
+    page.locator("#graph [data-node-id='w1']").dispatch_event("click")
+    page.wait_for_selector("#derivation .path")
+    text = page.text_content("#derivation-body") or ""
+    # the seed's step 2: dE/dw1 sums the paths through o1 and o2, then the update
+    assert "Path 1 of 2" in text and "Path 2 of 2" in text
+    grad = next(n["grad"] for n in result["nodes"] if n["id"] == "w1")
+    total = page.text_content("#derivation-body .total strong") or ""
+    assert shown_equals(total, grad)
+    assert "w1⁺ =" in text
+    page.wait_for_selector("#derivation .katex")
+    # one training step: the loss curve gets a point, the parameters change
+    before = page.locator("#loss-chart .loss-line").count()
+    with page.expect_response(lambda r: r.url.endswith("/api/network")) as resp:
+        page.get_by_role("button", name="One step").click()
+    assert resp.value.ok
+    page.wait_for_selector("#training-params table")
+    assert page.locator("#loss-chart .loss-line").count() == max(before, 1)
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 420, "height": 860}],
+                         ids=["desktop", "narrow"])
+def test_screenshots_and_no_overflow(page: Any, live_url: str, viewport: dict[str, int]) -> None:
+    url, endpoint = seed_url(live_url)
+    open_and_capture(page, url, endpoint)
+    page.get_by_role("button", name="Jump to end").click()
+    page.wait_for_selector("body[data-phase='done']")
+    width = viewport["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # the graph and the controls are on screen at once
+    box = page.locator("#graph").bounding_box()
+    assert box and box["width"] > 0.6 * width - 40 and box["height"] > 300
+    page.screenshot(path=f"/tmp/chainrule-{width}.png")
