@@ -2,7 +2,7 @@
 
 Each is ``{"id", "title", "description", "endpoint", "request"}`` like app.examples' entries,
 to be listed by /api/examples. The numbers quoted in the descriptions are checked by
-tests/test_network_examples.py.
+tests/test_network_api.py.
 """
 
 from __future__ import annotations
