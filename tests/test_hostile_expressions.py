@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -195,6 +196,19 @@ def test_python_syntax_warnings_never_fire(text: str) -> None:
     assert "runs straight into a name" in e.value.message
 
 
+def _fastest_of_3(fn: Callable[[], object]) -> float:
+    """The best of three timings: the machine is shared, and a bound on the work must not fail
+    because another process (or a GC pause) took the CPU for a moment."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+        if best < 0.5:
+            break
+    return best
+
+
 def _balanced(leaf: str, n: int) -> str:
     level = [leaf] * n
     while len(level) > 1:
@@ -209,10 +223,8 @@ def test_a_wide_shallow_expression_near_the_length_cap_is_fast(leaf: str) -> Non
     # quadratic literal-label lookup (ast.get_source_segment on the whole statement per number).
     text = _balanced(leaf, 9_990 // (len(leaf) + 3))
     assert len(text) <= 10_000
-    start = time.perf_counter()
-    g = parse_expression(text)
-    assert time.perf_counter() - start < 0.5
-    assert len(g) > 1000
+    assert _fastest_of_3(lambda: parse_expression(text)) < 0.5
+    assert len(parse_expression(text)) > 1000
 
 
 def test_power_tower_overflows_in_the_engine_not_in_python() -> None:
