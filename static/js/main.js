@@ -260,7 +260,7 @@ $("#btn-forward").addEventListener("click", () => player.step(1));
 $("#btn-back").addEventListener("click", () => player.step(-1));
 $("#btn-reset").addEventListener("click", () => player.goto(0));
 $("#btn-end").addEventListener("click", () => player.goto(store.get().script?.frames ?? 0));
-$("#btn-fit").addEventListener("click", () => renderer.fit());
+$("#btn-fit").addEventListener("click", () => renderer.fit(true, true));
 $("#speed").addEventListener("change", (ev) => store.set({ speed: Number(ev.target.value) }));
 $("#example-select").addEventListener("change", (ev) => ev.target.value && loadExample(ev.target.value));
 $("#train-one").addEventListener("click", () => train(1));
@@ -383,7 +383,7 @@ document.addEventListener("keydown", (ev) => {
       break;
     case "f":
     case "F":
-      renderer.fit();
+      renderer.fit(true, true);
       break;
     case "+":
     case "=":

@@ -350,13 +350,21 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     edgeLayer.selectAll("g.edge").classed("selected", (d) => !!sel && sel.kind === "edge" && sel.id === String(d.i));
   }
 
-  function fit(animated = true) {
+  /**
+   * Fit the graph to the view. A graph so big that the whole of it would be illegible (below
+   * 45%) is shown at a readable scale from its top instead, unless `whole` is asked for.
+   */
+  function fit(animated = true, whole = false) {
     if (!layout) return;
     const { width, height } = svgEl.getBoundingClientRect();
     if (!width || !height || !layout.width) return;
-    const k = Math.min(width / layout.width, height / layout.height, 1.3);
-    const tx = (width - layout.width * k) / 2;
-    const ty = (height - layout.height * k) / 2;
+    let k = Math.min(width / layout.width, height / layout.height, 1.3);
+    let ty = (height - layout.height * k) / 2;
+    if (!whole && k < 0.45) {
+      k = Math.max(0.45, Math.min(width / layout.width, 1));
+      ty = layout.height * k > height ? 8 : (height - layout.height * k) / 2;
+    }
+    const tx = layout.width * k > width ? 8 : (width - layout.width * k) / 2;
     const t = d3.zoomIdentity.translate(tx, ty).scale(k);
     (animated ? svg.transition().duration(400) : svg).call(zoom.transform, t);
   }
