@@ -132,7 +132,8 @@ def test_unnamed_chains_collapse_and_x_times_x_sums_its_two_edges() -> None:
 
 @pytest.mark.parametrize(
     ("node_id", "tex"),
-    [("x1", "x_1"), ("w5", "w_5"), ("E_total", "E_{total}"), ("E_o1", "E_{o_1}"),
+    [("x1", "x_1"), ("w5", "w_5"), ("w12", "w_{12}"), ("E_total", "E_{total}"),
+     ("E_o1", "E_{o_1}"), ("o12@3", "o_{12}^{(3)}"),
      ("target_o1", "target_{o_1}"), ("h1_2", "h_{1,2}"), ("h1@2", "h_1^{(2)}"),
      ("E_total@3", "E_{total}^{(3)}"), ("W1", "W_1"), ("alpha", "\\alpha"),
      ("a b{c}$", "\\text{a b\\{c\\}\\$}"), ("w1*x1", "\\text{w1*x1}"),
@@ -216,3 +217,22 @@ def test_every_latex_string_renders_in_katex() -> None:
                             capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout) == []
     assert len(strings) > 1000
+
+
+def test_a_wide_neuron_keeps_its_formulas_and_a_pathological_chain_is_bounded() -> None:
+    from app.builders.network import init_params, make_spec
+
+    spec = make_spec([30, 1], "sigmoid", "half_sse", False)
+    x, t = np.linspace(-1, 1, 30)[None, :], np.array([[0.5]])
+    trace = run(neurons_graph(spec, t), {**neuron_inputs(x),
+                                        **by_neuron_name(spec, init_params(spec, 0))})
+    d = derivations(trace, ["w30"], None)["w30"]
+    assert d["paths"][0]["factors"][-1]["formula"] == "x_{30}"
+    # f = x^(2^30) through 30 unnamed squarings: 2^30 chains, refused work, exact value
+    nodes = [Node("x", "input", named=True)]
+    for i in range(30):
+        nodes.append(Node(f"s{i}", "mul", (nodes[-1].id, nodes[-1].id)))
+    nodes.append(Node("f", "identity", ("s29",), named=True))
+    trace = run(make_graph(nodes, "f"), {"x": 1.0})
+    (f,) = derivations(trace, ["x"], None)["x"]["paths"][0]["factors"]
+    assert f["formula"] is None and f["value"] == float(trace.grads["x"]) == 2.0**30

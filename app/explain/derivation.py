@@ -37,7 +37,8 @@ from app.graph.ops import REGISTRY, VARIADIC, Array, unbroadcast
 from app.serialize import jsonable
 
 Json = dict[str, Any]
-MAX_CHAINS = 16  # unnamed chains enumerated for one formula; beyond, the formula is null
+MAX_CHAINS = 16  # unnamed chains summed in one factor's formula; beyond, the formula is null
+MAX_WORK = 4_096  # unnamed nodes visited to enumerate one stop's chains
 MAX_LATEX_PATHS = 8
 _GREEK_TEXT = ("alpha beta gamma delta epsilon eta theta lambda mu nu xi pi rho sigma tau phi chi "
                "psi omega Gamma Delta Theta Lambda Pi Sigma Phi Psi Omega")
@@ -63,7 +64,9 @@ def _name(s: str) -> str:
     word, digits, rest = m.groups()
     head = f"\\{word}" if word in GREEK else word
     if rest is None:
-        return f"{head}_{digits}" if digits else head
+        if not digits:
+            return head
+        return f"{head}_{digits}" if len(digits) == 1 else f"{head}_{{{digits}}}"  # w_{12}
     if rest.isdigit():
         return f"{head}_{{{digits},{rest}}}" if digits else f"{head}_{{{rest}}}"
     sub = _name(rest) if _NAME.fullmatch(rest) else _text(rest)
@@ -228,24 +231,26 @@ class _Deriver:
     def _formulas(
         self, top: str, region: dict[str, Node], below: dict[str, None]
     ) -> dict[str, str]:
+        # Enumerate the unnamed chains top -> A (a formula has few); a pathological graph
+        # (x2 = x*x, x4 = x2*x2, ... all unnamed) has exponentially many: stop after MAX_WORK.
         chains: dict[str, list[str]] = {}
         stack: list[tuple[str, tuple[tuple[Node, int], ...]]] = [(top, ())]
-        count = 0
+        work = 0
         while stack:
             nid, chain = stack.pop()
             node = region[nid]
+            work += 1
+            if work > MAX_WORK:
+                return {}
             for slot in reversed(range(len(node.inputs))):
                 src = node.inputs[slot]
                 step = (*chain, (node, slot))
                 if src in below:
                     chains.setdefault(src, []).append(self._chain_formula(step))
-                    count += 1
                 elif src in region:
                     stack.append((src, step))
-            if count > MAX_CHAINS:
-                return {}
         return {a: " + ".join(_paren(f) if len(fs) > 1 else f for f in fs)
-                for a, fs in chains.items()}
+                for a, fs in chains.items() if len(fs) <= MAX_CHAINS}
 
 
 def _num(v: Any) -> str:
