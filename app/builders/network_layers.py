@@ -69,9 +69,9 @@ def _loss_nodes(spec: NetworkSpec, outs: list[str], target: Array, sfx: str) -> 
     if loss in CLASS_LOSSES:
         return [
             Node(f"logits{sfx}", "stack", tuple(outs), group="loss"),
-            Node(f"target{sfx}", "const", params={"value": target.tolist()}, label="target",
+            Node(f"target{sfx}", "const", params={"value": target.tolist()}, label=f"target{sfx}",
                  named=True, role="target", group="loss"),
-            Node(total, loss, (f"logits{sfx}", f"target{sfx}"), label="E_total", named=True,
+            Node(total, loss, (f"logits{sfx}", f"target{sfx}"), label=total, named=True,
                  role="loss", group="loss"),
         ]
     nodes: list[Node] = []
