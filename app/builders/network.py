@@ -15,7 +15,9 @@ by row, so w1: x1->h1, w2: x2->h1, w3: x1->h2, w4: x2->h2, w5: h1->o1, ... Biase
 (per-neuron: b1_1, b1_2, ... = layer_row). In the layers view they are W1, b1, W2, b2, ...
 
 Maxout (k = 2 pieces) doubles a layer's rows: neuron j's pieces are rows 2j and 2j+1 of W_l,
-each with its own pre-activation z, and the neuron's activation is the larger of the two.
+each with its own pre-activation z (and its own bias b{l}_{row} with per-neuron biases), and the
+neuron's activation is the larger of the two. So with maxout hidden neurons h1, h2 of a 2-2-...
+network: z1, z2 are h1's pieces (weights w1, w2 and w3, w4), z3, z4 are h2's.
 """
 
 from __future__ import annotations
