@@ -111,7 +111,9 @@ export function createExpressionEditor(form, { onRun }) {
   function showError(detail) {
     errorBox.hidden = false;
     textarea.setAttribute("aria-invalid", "true");
-    const where = detail.line ? ` (line ${detail.line}, column ${detail.column})` : detail.node ? ` (at ${detail.node})` : "";
+    const said = (w) => detail.message.includes(w);
+    const where = detail.line && !said(`line ${detail.line}`) ? ` (line ${detail.line}, column ${detail.column})`
+      : detail.node && !said(detail.node) ? ` (at ${detail.node})` : "";
     message.textContent = `${detail.message}${where}`;
     if (detail.kind === "expression" && detail.line && detail.column) {
       const lines = textarea.value.split("\n");

@@ -114,6 +114,7 @@ function openHash(hash) {
   if (h.error) toast(h.error);
   if (h.example && loadExample(h.example, h.frame ?? 0)) return;
   if (h.example) toast(`There is no example called “${h.example}”.`);
+  if (h.expr !== undefined || h.req) $("#example-description").textContent = "";
   if (h.expr !== undefined) {
     editor.load(h.expr, h.values);
     setTab("expression");
@@ -417,13 +418,14 @@ function toast(text) {
   toastTimer = setTimeout(() => (el.hidden = true), 4000);
 }
 
-// gallery: fetched the first time it is opened
+// gallery: drawn the first time it is opened
 let galleryLoaded = false;
+let activationsPromise = null;
 $("#gallery").addEventListener("toggle", async (ev) => {
   if (!ev.target.open || galleryLoaded) return;
   galleryLoaded = true;
   try {
-    showGallery($("#gallery-body"), await getActivations());
+    showGallery($("#gallery-body"), await (activationsPromise ?? getActivations()));
   } catch (err) {
     galleryLoaded = false;
     $("#gallery-body").textContent = `The activation functions could not be loaded (${err.message}).`;
@@ -439,7 +441,13 @@ async function boot() {
     examples.sort((a, b) => (b.id === "seed-network") - (a.id === "seed-network"));
     store.set({ examples, ops: new Map(ops.map((o) => [o.name, o])) });
     fillExamples(examples);
+    // the editor's help lists the functions the API knows (unary and named ops)
+    const fns = ops.filter((o) => /^[a-z_]+$/.test(o.name) && o.arity !== 0 && !["add", "sub", "mul", "div", "pow", "neg", "matmul", "identity"].includes(o.name));
+    if (fns.length) $("#ops-list").textContent = fns.map((o) => o.name).join(", ");
     netForm.setActivations(ops.filter((o) => o.arity === 1 && o.kind === "elementwise" && ACTIVATION_LIKE.has(o.name)).map((o) => o.name));
+    // the network builder offers what /api/activations serves (the gallery reuses it)
+    activationsPromise = getActivations();
+    activationsPromise.then((acts) => netForm.setActivations(acts.map((a) => a.name)), () => {});
   } catch (err) {
     toast(`The API could not be reached: ${err.message}`);
     return;
