@@ -3,7 +3,10 @@
 //
 //   showDerivation(el, "w1", result.derivations.w1)
 
-import { fmt, fmtTerm } from "./format.js";
+import { fmt, fmtCompact, fmtTerm, isScalar } from "./format.js";
+
+// factors of array-valued paths may be arrays, or null where only the vector-Jacobian product exists
+const show = (v) => (v === null || v === undefined ? "—" : isScalar(v) ? fmt(v) : fmtCompact(v, 4, 4));
 import { renderTex } from "./tex.js";
 import { h, clear } from "./dom.js";
 
@@ -31,21 +34,26 @@ export function showDerivation(el, name, d, { loading = false, error = null } = 
       renderTex(sym, String(f.symbol ?? ""));
       const formula = h("td", { class: "f-formula" });
       renderTex(formula, String(f.formula ?? ""));
-      table.append(h("tr", {}, [sym, h("td", { class: "eq", text: "=" }), formula, h("td", { class: "eq", text: "=" }), h("td", { class: "num", text: fmt(f.value) })]));
+      table.append(h("tr", {}, [sym, h("td", { class: "eq", text: "=" }), formula, h("td", { class: "eq", text: "=" }), h("td", { class: "num", text: show(f.value) })]));
     }
     box.append(table);
-    const nums = (p.factors ?? []).map((f) => fmtTerm(f.value)).join(" × ");
-    box.append(h("p", { class: "num product" }, [h("span", { text: `${nums} = ` }), h("strong", { class: "grad", text: fmt(p.product) })]));
+    const factors = p.factors ?? [];
+    if (factors.every((f) => isScalar(f.value)) && isScalar(p.product)) {
+      const nums = factors.map((f) => fmtTerm(f.value)).join(" × ");
+      box.append(h("p", { class: "num product" }, [h("span", { text: `${nums} = ` }), h("strong", { class: "grad", text: fmt(p.product) })]));
+    } else if (p.product != null) {
+      box.append(h("p", { class: "num product" }, [h("span", { text: "product (vector-Jacobian products, right to left) = " }), h("strong", { class: "grad", text: show(p.product) })]));
+    }
     el.append(box);
   });
   if (d.paths_truncated) el.append(h("p", { class: "muted small", text: "More paths exist; only the first ones are shown." }));
-  if (paths.length > 1) {
+  if (paths.length > 1 && paths.every((p) => isScalar(p.product))) {
     el.append(h("p", { class: "num total" }, [
       h("span", { text: `Sum over the ${paths.length} paths: ${paths.map((p, i) => (i ? fmtTerm(p.product) : fmt(p.product))).join(" + ")} = ` }),
       h("strong", { class: "grad", text: fmt(d.total) }),
     ]));
-  } else if (typeof d.total === "number") {
-    el.append(h("p", { class: "num total" }, [h("span", { text: `∂E/∂${name} = ` }), h("strong", { class: "grad", text: fmt(d.total) })]));
+  } else if (d.total != null) {
+    el.append(h("p", { class: "num total" }, [h("span", { text: "total = " }), h("strong", { class: "grad", text: show(d.total) })]));
   }
   const u = d.update;
   if (u) {
