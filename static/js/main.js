@@ -67,7 +67,7 @@ function show(result, request, exampleId, frame, keepLog) {
   const trainLog = keepLog ? [...store.get().trainLog, ...history.slice(store.get().trainLog.length ? 1 : 0)] : history.slice();
   store.set({ result, script, layout, request, exampleId, frame: k, selection: null, error: null, trainLog });
   renderer.setFrame(frameAt(script, k));
-  drawLegend($("#legend"), renderer.scale);
+  drawLegend($("#legend"), renderer.scale, nodeById(result).get(result.output).label);
   editor.clearError();
   $("#net-error").hidden = true;
   if (request.endpoint === "/api/graph" && typeof request.body.expression === "string") editor.syncInputs(inputsOf(result));

@@ -228,6 +228,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       } else {
         valueSel.interrupt().style("opacity", null);
       }
+      g.attr("aria-label", `${d.n.label}: value ${shown ? fmtCompact(d.n.value, 4, 4) : "not computed yet"}${finalized.has(id) && d.n.grad != null ? `, gradient ${fmtCompact(d.n.grad, 4, 4)}` : ""}`);
       g.classed("computing", level.has(id));
       g.classed("current", !!current && current.node === id);
       g.classed("reached", finalized.has(id));
@@ -384,7 +385,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
 }
 
 /** The colour legend: a log-scale bar of |grad| with ticks, drawn into its own small SVG. */
-export function drawLegend(svgEl, scale) {
+export function drawLegend(svgEl, scale, outLabel = "out") {
   const svg = d3.select(svgEl);
   svg.selectAll("*").remove();
   if (!scale) return;
@@ -405,7 +406,7 @@ export function drawLegend(svgEl, scale) {
   const axis = svg.append("g").attr("class", "legend-axis").attr("transform", "translate(0,24)");
   axis.selectAll("text").data(ticks.length ? ticks : [scale.lo, scale.hi]).join("text")
     .attr("x", (v) => x(v)).attr("y", 11).attr("text-anchor", "middle").text((v) => fmt(v, 2));
-  svg.append("text").attr("class", "legend-title").attr("x", W + 2).attr("y", 20).text("|∂out/∂·| per edge");
+  svg.append("text").attr("class", "legend-title").attr("x", W + 2).attr("y", 20).text(`|∂${outLabel}/∂·| carried per edge`);
 }
 
 function midpoint(points) {

@@ -300,3 +300,17 @@ def test_screenshots_and_no_overflow(page: Any, live_url: str, viewport: dict[st
     box = page.locator("#graph").bounding_box()
     assert box and box["width"] > 0.6 * width - 40 and box["height"] > 300
     page.screenshot(path=f"/tmp/chainrule-{width}.png")
+
+
+def test_keyboard_reaches_nodes_and_links_open_at_a_frame(page: Any, live_url: str) -> None:
+    page.goto(f"{live_url}/#example=cs231n-simple&frame=99")
+    page.wait_for_selector("body[data-phase='done']")
+    assert page.text_content("#graph [data-node-id='x'] .grad") == "-4"
+    page.focus("#graph [data-node-id='x']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#inspector .insp-label")
+    assert page.text_content("#inspector .insp-label") == "x"
+    assert page.evaluate("document.activeElement.getAttribute('data-node-id')") == "x"
+    # the focused node is visibly marked (an outline colour other than the resting one)
+    stroke = page.eval_on_selector("#graph [data-node-id='x'] .box", "b => getComputedStyle(b).strokeWidth")
+    assert float(stroke.replace("px", "")) >= 3
