@@ -7,9 +7,13 @@ character in the text as sent.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -19,7 +23,8 @@ from app.builders.expression import parse_expression
 from app.graph.engine import run
 from app.graph.ir import GraphError
 
-TOO_DEEP = "nested too deeply or too long to parse"
+TOO_DEEP = "nested too deeply or too long to parse"  # Python's own parser guard
+CHAIN = "too long or nested too deeply to parse safely: at most 800 operators and names"
 # (id, text, line, column, words the message must contain)
 HOSTILE: list[tuple[str, str, int, int, str]] = [
     # --- code injection ---
@@ -33,7 +38,7 @@ HOSTILE: list[tuple[str, str, int, int, str]] = [
     ("listcomp", "[c for c in ()]", 1, 1, "comprehensions cannot be used"),
     ("generator", "sum(c for c in x)", 1, 4, "generator expressions"),
     ("lambda", "lambda: 1", 1, 1, "lambda cannot be used"),
-    ("lambda-chain", "lambda:" * 1400 + "1", 1, 1, "lambda cannot be used"),
+    ("lambda-chain", "lambda:" * 1400 + "1", 1, 2801, CHAIN),
     ("string", '"abc"', 1, 1, "strings are not allowed"),
     ("fstring", 'f"{x}"', 1, 2, "strings are not allowed"),
     ("bytes", "b'x'", 1, 2, "strings are not allowed"),
@@ -100,13 +105,18 @@ HOSTILE: list[tuple[str, str, int, int, str]] = [
     ("deep-parens-short", "(" * 4000 + "x" + ")" * 4000, 1, 201, "too many nested brackets"),
     ("deep-calls", "exp(" * 300 + "x" + ")" * 300, 1, 804, "too many nested brackets"),
     ("unary-bomb", "-" * 100000 + "x", 1, 10001, "the limit is 10000"),
-    ("unary-short", "-" * 9999 + "x", 1, 1, TOO_DEEP),
+    ("unary-short", "-" * 9999 + "x", 1, 801, CHAIN),
     ("unary-mid", "-" * 500 + "x", 1, 201, "nested too deeply: at most 200"),
     ("sum-bomb", "x+" * 50000 + "x", 1, 10001, "the limit is 10000"),
-    ("sum-short", "x+" * 4999 + "x", 1, 1, TOO_DEEP),
-    ("pow-short", "x**" * 3333 + "x", 1, 1, TOO_DEEP),
-    ("transpose-chain", "x" + ".T" * 4999, 1, 1, TOO_DEEP),
-    ("not-chain", "not " * 2499 + "x", 1, 1, "'not' is not allowed"),
+    ("sum-short", "x+" * 4999 + "x", 1, 801, CHAIN),
+    ("pow-short", "x**" * 3333 + "x", 1, 801, CHAIN),
+    ("parser-guard", "(" * 199 + "-" * 600 + "x" + ")" * 199, 1, 1, TOO_DEEP),
+    ("transpose-chain", "x" + ".T" * 4999, 1, 801, CHAIN),
+    ("not-chain", "not " * 2499 + "x", 1, 3201, CHAIN),
+    ("not-short", "not " * 100 + "x", 1, 1, "'not' is not allowed"),
+    # 801st operator or name: x400, after 400 names (1,490 chars) and 400 "+"
+    ("long-flat-sum", "+".join(f"x{i}" for i in range(401)), 1, 1891, CHAIN),
+    ("flat-sum-too-deep", "+".join(["x"] * 300), 1, 1, "nested too deeply: at most 200"),
     ("tab-bomb", "\t" * 10001, 1, 10001, "the limit is 10000"),
     ("many-statements", "a = x;" * 501, 1, 3001, "too many statements"),
     ("long-identifier", "x" * 65, 1, 1, "at most 64 characters"),
@@ -252,3 +262,40 @@ def test_any_text_gives_a_graph_or_a_positioned_expression_error(text: str) -> N
             assert e.line is not None and e.line >= 1
             assert e.column is not None and e.column >= 1
     assert caught == []
+
+
+_SMALL_STACK_CHILD = """
+import json, sys, threading
+from app.builders.expression import parse_expression
+from app.graph.ir import GraphError
+texts = json.load(sys.stdin)
+threading.stack_size(512 * 1024)
+def work():
+    for text in texts:
+        try:
+            parse_expression(text)
+        except GraphError:
+            pass
+    print("done", len(texts))
+t = threading.Thread(target=work)
+t.start()
+t.join()
+"""
+
+
+def test_bombs_are_refused_on_a_small_thread_stack() -> None:
+    # CPython's parser recurses in C: on a small thread stack deep text crashes the PROCESS
+    # (SIGSEGV) before its own guards trip. The text checks keep it shallow enough for 512 KiB
+    # (glibc's default thread stack is 8 MiB; musl's is far smaller). In a child process, so
+    # that a crash fails this test instead of killing the test run.
+    texts = [c[1] for c in HOSTILE] + [
+        "(" * 199 + "x" + ")" * 199, "-(" * 199 + "x" + ")" * 199,
+        "(" * 199 + "-" * 600 + "x" + ")" * 199, "(" * 199 + "x**" * 200 + "x" + ")" * 199,
+        "(" * 199 + "lambda:" * 300 + "x" + ")" * 199, "exp(" * 199 + "x" + ")" * 199,
+        "(" * 199 + "x if x else " * 150 + "x" + ")" * 199,
+    ]
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", _SMALL_STACK_CHILD], input=json.dumps(texts),
+                       capture_output=True, text=True, cwd=root, timeout=60, check=False)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.split() == ["done", str(len(texts))]

@@ -43,6 +43,7 @@ class ExpressionLimits:
 
 
 _CLOSE = {")": "(", "]": "[", "}": "{"}
+_OPERATOR_CHARS = frozenset("+-*/@.~%&|^<>=!,:")
 
 # Python's numeric literal grammar, only to find where each number ends: Python's tokenizer
 # reports a number running into a name ("1if", "0xfor") with a SyntaxWarning, not an error, and
@@ -125,17 +126,26 @@ def check_text(text: str, limits: ExpressionLimits) -> str:
 
 
 def split_statements(text: str, limits: ExpressionLimits) -> list[Statement]:
-    """Cut at ';' and newlines outside brackets, checking bracket nesting on the way.
+    """Cut at ';' and newlines outside brackets, bounding how deep Python's parser could go.
 
-    Python's own parser can run out of stack on a few hundred nested brackets, so depth is
-    counted here, before it ever sees the text.
+    CPython's parser recurses once per nesting level: on a small thread stack (256 KiB) it
+    crashes the process somewhere between 800 and 1,600 levels of `-`, `**`, `not` or `lambda`,
+    before its own guard (MemoryError, RecursionError) can trip. So, before it sees the text, we
+    count brackets (at most ``max_depth``) and the operators and words along each bracket path,
+    each of which could add a level (at most ``4 * max_depth``; the walk then enforces the real
+    ``max_depth`` of the tree, so this only refuses what would be refused anyway or is absurd).
     """
     out: list[Statement] = []
     opened: list[tuple[str, int]] = []  # open brackets and their index
+    chain = [0]  # operators and words met directly inside each open bracket (and at the top)
+    level = 0  # len(opened) + sum(chain): what the parser's recursion could reach here
+    cap = 4 * limits.max_depth
     start = 0
     for i, ch in enumerate(text):
         if ch in "([{":
             opened.append((ch, i))
+            chain.append(0)
+            level += 1
             if len(opened) > limits.max_depth:
                 raise expression_error(f"too many nested brackets: at most {limits.max_depth}",
                                        *_position(text, i))
@@ -147,9 +157,19 @@ def split_statements(text: str, limits: ExpressionLimits) -> list[Statement]:
                 raise expression_error(f"{ch!r} does not match {opened[-1][0]!r} at line {line}, "
                                        f"column {column}", *_position(text, i))
             opened.pop()
+            level -= 1 + chain.pop()
         elif ch in ";\n" and not opened:
             _add_statement(out, text, start, i, limits)
-            start = i + 1
+            start, chain, level = i + 1, [0], 0
+        elif ch in _OPERATOR_CHARS or (_is_word(ch) and (i == 0 or not _is_word(text[i - 1]))):
+            chain[-1] += 1
+            level += 1
+            if level > cap:
+                raise expression_error(
+                    f"this statement is too long or nested too deeply to parse safely: at most "
+                    f"{cap} operators and names along any bracket path; split it into stages "
+                    "(a = ...; b = a + ...)",
+                    *_position(text, i))
     if opened:
         ch, i = opened[-1]
         raise expression_error(f"{ch!r} is never closed", *_position(text, i))
@@ -157,6 +177,10 @@ def split_statements(text: str, limits: ExpressionLimits) -> list[Statement]:
     if not out:
         raise expression_error("the expression is empty; write one such as (x + y) * z", 1, 1)
     return out
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _add_statement(
