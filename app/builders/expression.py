@@ -10,14 +10,23 @@
 A program is statements separated by newlines or ';' (empty ones are skipped), each
 ``name = expression``; the last may be a bare expression and is the output. An expression is
 numbers, names (inputs, or earlier stages), ``+ - * / ** @``, unary ``-``/``+``, ``x.T`` and calls
-of the registry's functions (``exp(x)``, ``max(0, x)``, ``leaky_relu(x, 0.1)``). Comments run
-from ``#`` to the end of the line. A newline inside brackets continues the statement.
+of the registry's functions with their arity (``exp(x)``, ``max(0, x)``); an op's params may
+follow as numbers (``leaky_relu(x, 0.1)``). Comments run from ``#`` to the end of the line; a
+newline inside brackets continues the statement.
+
+Node ids: a variable is its name; ``q = ...`` names the node its right side makes (an identity
+or const node if that is a bare name or number); every other node is ``op#k``, k counting per
+op from 1 in left-to-right post-order (``mul#1``, ``const#2``: '#' is never part of a name).
+Nothing is folded: ``-2`` is ``neg(const 2)``, ``x ** 2`` is ``pow(x, const 2)``. A name is
+assigned once and not after being used as an input; function names are reserved, except those
+of gates that have an operator (``neg = -dot`` is the course's own staging).
 
 This is a security boundary: the text is never evaluated. It is checked as text first (length,
-plain printable ASCII only, no quotes or backslashes, bracket depth), so that :func:`ast.parse`
-only ever sees small, shallow, ASCII statements; the parsed trees then go through a whitelist
-(:mod:`app.builders.expression_ast`). Every refusal is a ``GraphError(kind="expression")``
-with the 1-based line and column of the offending character in the original text.
+plain printable ASCII only, no quotes or backslashes, bracket depth, and how many operators a
+statement chains), so that :func:`ast.parse` only ever sees small, shallow, ASCII statements;
+the parsed trees then go through a whitelist (:mod:`app.builders.expression_ast`). Every
+refusal is a ``GraphError(kind="expression")`` with the 1-based line and column of the
+offending character in the original text (a \\r\\n counts as one line break).
 """
 
 from __future__ import annotations
