@@ -10,6 +10,9 @@ const FORWARD_MS = 520; // one depth level of the forward pass at 1x
 const PULSE_MS = 900; // one backward step's pulses at 1x
 const HOLD_MS = 380; // a pause after each step to read the numbers
 
+// with reduced motion the steps still advance one at a time, but nothing travels
+const reduced = () => globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+
 export function createPlayer(store, renderer) {
   let token = 0; // bumps on every interruption: a running loop sees it and stops
 
@@ -30,7 +33,8 @@ export function createPlayer(store, renderer) {
     store.set({ frame: k, inFlight: true });
     await renderer.setFrame(frame);
     if (frame.current) renderer.reveal(frame.current.node);
-    await renderer.pulse(frame.current ? frame.current.edges : [], PULSE_MS / speed);
+    await renderer.pulse(frame.current ? frame.current.edges : [], reduced() ? 0 : PULSE_MS / speed);
+    if (reduced()) await sleep(PULSE_MS / speed / 2, t);
     if (t !== token) return false;
     store.set({ inFlight: false });
     await renderer.setFrame(frameAt(script, k));

@@ -9,7 +9,7 @@
 import { shapeOf } from "./format.js";
 import { edgeKey } from "./steps.js";
 
-export const CELL_W = 46; // one number of a grid
+export const CELL_W = 56; // one number of a grid ("-0.00877", "4.39e-4" at 10.5px)
 export const CELL_H = 14;
 export const MAX_CELLS = 4; // rows and columns shown; the rest is "…"
 const CHAR_W = 7.4; // ~13px system-ui, for sizing boxes around labels

@@ -11,7 +11,7 @@
 
 import { d3 } from "./lib.js";
 import { fmt, fmtCompact, fmtSum, flat, magnitude, isScalar, shapeOf } from "./format.js";
-import { arrivals, outgoing } from "./steps.js";
+import { arrivals } from "./steps.js";
 import { CELL_W, CELL_H, MAX_CELLS, opTag } from "./layout.js";
 
 const PAD = 6;
@@ -56,6 +56,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
   let scale = null;
   let byId = new Map();
   let symbols = new Map();
+  let usesOf = new Map(); // id -> how many edges carry gradient out of it (its fan-out)
   const line = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveBasis);
 
   function setGraph(res, lay, opSymbols = new Map()) {
@@ -63,6 +64,8 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     result = res;
     layout = lay;
     byId = new Map(res.nodes.map((n) => [n.id, n]));
+    usesOf = new Map();
+    for (const e of res.edges) if (e.grad != null) usesOf.set(e.source, (usesOf.get(e.source) ?? 0) + 1);
     scale = gradScale(res);
     pulseLayer.selectAll("*").interrupt().remove();
 
@@ -234,7 +237,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       g.classed("reached", finalized.has(id));
       // the running sum of what has arrived, until the node is complete
       const got = arrived.get(id) ?? [];
-      const total = outgoing(result, id).length;
+      const total = usesOf.get(id) ?? 0;
       const partial = !finalized.has(id) && got.length > 0;
       g.classed("partial", partial);
       g.select(".grad-partial").text(partial ? partialText(got, total) : "");
@@ -391,7 +394,7 @@ export function drawLegend(svgEl, scale, outLabel = "out") {
   if (!scale) return;
   const W = 260;
   const x = d3.scaleLog().domain([scale.lo, scale.hi]).range([10, W - 10]);
-  svg.attr("viewBox", `0 0 ${W + 120} 40`);
+  svg.attr("viewBox", `0 0 ${W + 190} 40`);
   const id = "legend-gradient";
   const grad = svg.append("defs").append("linearGradient").attr("id", id);
   d3.range(0, 1.0001, 0.1).forEach((t) => {
