@@ -89,7 +89,8 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
         ev.stopPropagation();
         onSelect({ kind: "edge", id: String(d.i) });
       })
-      .call((g) => g.selectAll("path").attr("d", (d) => line(d.lay.points)));
+      .call((g) => g.selectAll("path").attr("d", (d) => line(d.lay.points)))
+      .call((g) => g.selectAll("title").data((d) => [d]).join("title").text((d) => edgeTitle(d.e)));
 
     labelLayer
       .selectAll("g.edge-label")
@@ -297,6 +298,13 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     const terms = got.map((i) => result.edges[i].grad);
     if (terms.every(isScalar)) return fmtSum(terms, grad);
     return `sum of ${terms.length} contributions`;
+  }
+
+  function edgeTitle(e) {
+    const name = (id) => byId.get(id).label;
+    const local = e.local_grad == null ? "" : `, local gradient ${fmtCompact(e.local_grad, 4, 4)}`;
+    const carried = e.grad == null ? "carries no gradient (a constant)" : `carries ${fmtCompact(e.grad, 4, 4)} back`;
+    return `${name(e.source)} → ${name(e.target)} (input ${e.slot})${local}; ${carried}`;
   }
 
   /** "upstream × local = carried" for an edge (numbers), or a shorter line for arrays. */

@@ -137,7 +137,13 @@ def test_expression_typed_then_jump_to_end(page: Any, live_url: str) -> None:
     assert page.evaluate("window.__gradOrder") == result["backward_order"]
     assert_grads_match(page, result)
     # the link reproduces the edited graph
-    assert "expr=" in page.evaluate("location.hash")
+    link = page.evaluate("location.href")
+    assert "expr=" in link
+    page.goto(f"{live_url}/")
+    page.wait_for_selector("#graph [data-node-id]")
+    page.goto(link)
+    page.wait_for_selector("#graph [data-node-id='s']")
+    assert page.input_value("#expr-input") == "s = x * y + exp(z)\nf = s * x + max(y, z)"
     # back to the start: every gradient is cleared again
     page.keyboard.press("Home")
     assert page.evaluate("document.body.dataset.phase") == "idle"
