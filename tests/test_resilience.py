@@ -114,9 +114,13 @@ def test_a_worker_killed_mid_request_is_replaced(server: tuple[str, subprocess.P
 def test_the_concurrency_limit_answers_503_instead_of_queueing(server: tuple[str, object]
                                                                ) -> None:
     url, _ = server
-    with ThreadPoolExecutor(16) as pool:
-        rs = list(pool.map(lambda _: httpx.post(f"{url}/api/graph", json=SLOW, timeout=30),
-                           range(16)))
+    # small bodies (parsed fast, one after another, by the server's event loop) but ~0.2 s of
+    # compute each: 24 at once must overflow 2 workers + 8 pending
+    a = [[0.01 * ((i * 7 + j) % 13) for j in range(150)] for i in range(150)]
+    busy = {"expression": "sum(tanh(" + " @ ".join(["A"] * 100) + "))", "values": {"A": a}}
+    with ThreadPoolExecutor(24) as pool:
+        rs = list(pool.map(lambda _: httpx.post(f"{url}/api/graph", json=busy, timeout=30),
+                           range(24)))
     codes = sorted(r.status_code for r in rs)
     assert set(codes) <= {200, 503} and 503 in codes and 200 in codes, codes
     _quick_ok(url)
