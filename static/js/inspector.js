@@ -5,7 +5,7 @@
 //   showInspector(el, { result, selection, ops, onGradcheck })
 
 import { fmt, fmtCompact, fmtShape, fmtSum, flat, isScalar, shapeOf } from "./format.js";
-import { nodeById } from "./steps.js";
+import { nodeById, outputName } from "./steps.js";
 import { fillTemplate, partial, renderTex, texName } from "./tex.js";
 import { h, clear } from "./dom.js";
 
@@ -62,7 +62,7 @@ export function showInspector(el, { result, selection, ops, frame, onGradcheck, 
 
 function nodeView(el, result, n, ops, frame, onGradcheck, onExplain, canExplain) {
   const nodes = nodeById(result);
-  const out = texName(nodes.get(result.output).label);
+  const out = texName(outputName(result));
   const name = texName(n.label);
   const op = ops.get(n.op);
   el.append(
@@ -148,7 +148,7 @@ function edgeView(el, result, e, ops) {
   const nodes = nodeById(result);
   const src = nodes.get(e.source);
   const tgt = nodes.get(e.target);
-  const out = texName(nodes.get(result.output).label);
+  const out = texName(outputName(result));
   const a = texName(src.label);
   const y = texName(tgt.label);
   el.append(h("h3", { class: "insp-title" }, [h("span", { class: "insp-label", text: `${src.label} → ${tgt.label}` }), h("span", { class: "tag", text: `input ${e.slot}` })]));

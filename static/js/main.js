@@ -4,7 +4,7 @@
 import { dagre } from "./lib.js";
 import { ApiError, evaluate, getActivations, getExamples, getOps } from "./api.js";
 import { createStore, initialState } from "./state.js";
-import { buildScript, frameAt, phaseAt, nodeById } from "./steps.js";
+import { buildScript, frameAt, phaseAt, nodeById, outputName } from "./steps.js";
 import { layoutGraph } from "./layout.js";
 import { createRenderer, drawLegend } from "./render.js";
 import { createPlayer } from "./animate.js";
@@ -67,7 +67,7 @@ function show(result, request, exampleId, frame, keepLog) {
   const trainLog = keepLog ? [...store.get().trainLog, ...history.slice(store.get().trainLog.length ? 1 : 0)] : history.slice();
   store.set({ result, script, layout, request, exampleId, frame: k, selection: null, error: null, trainLog });
   renderer.setFrame(frameAt(script, k));
-  drawLegend($("#legend"), renderer.scale, nodeById(result).get(result.output).label);
+  drawLegend($("#legend"), renderer.scale, outputName(result));
   editor.clearError();
   $("#net-error").hidden = true;
   if (request.endpoint === "/api/graph" && typeof request.body.expression === "string") editor.syncInputs(inputsOf(result));

@@ -4,7 +4,7 @@
 //   describe(result, script, frame) -> {title: "Backward 3/9", parts: [{text, kind}]}
 
 import { fmt, fmtCompact, fmtSum, isScalar } from "./format.js";
-import { nodeById, arrivals } from "./steps.js";
+import { nodeById, arrivals, outputName } from "./steps.js";
 import { h, clear } from "./dom.js";
 
 const MAX_ITEMS = 5;
@@ -16,7 +16,7 @@ export function describe(result, script, frame) {
     const n = nodes.get(id);
     return n.named || !n.inputs.length ? n.label : `${n.label} (${n.id})`;
   };
-  const out = label(result.output);
+  const out = outputName(result);
   const d = (id) => `∂${out}/∂${label(id)}`;
   const B = script.steps.length;
   if (frame.phase === "idle") {

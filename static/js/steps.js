@@ -127,3 +127,9 @@ export function outgoing(result, id) {
   });
   return out;
 }
+
+/** What the output is called in "∂out/∂x": its name, or "f" for an unnamed expression. */
+export function outputName(result) {
+  const n = nodeById(result).get(result.output);
+  return n && n.named ? n.label : "f";
+}
