@@ -29,7 +29,8 @@ CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM", "/usr/bin/chromium")
 INIT_SCRIPT = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", (e) => {
-  window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI} (${where})`);
 });
 window.__gradOrder = [];
 window.__watchGrads = () => {
@@ -130,11 +131,24 @@ def page(browser: Any, problems: Problems, viewport: dict[str, int]) -> Iterator
     context = browser.new_context(viewport=viewport, accept_downloads=True)
     context.add_init_script(INIT_SCRIPT)
     pg = context.new_page()
-    pg.on("console", lambda m: problems.add(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+
+    def on_console(m: Any) -> None:
+        if m.type == "error":
+            problems.add(f"console.{m.type}: {m.text}")
+
+    def on_request_failed(r: Any) -> None:
+        # a request the page itself aborted (a newer one replaced it) is not a failure
+        if "net::ERR_ABORTED" not in str(r.failure):
+            problems.add(f"request failed: {r.url} {r.failure}")
+
+    def on_response(r: Any) -> None:
+        if r.status >= 400:
+            problems.add(f"HTTP {r.status} {r.url}")
+
+    pg.on("console", on_console)
     pg.on("pageerror", lambda e: problems.add(f"pageerror: {e}"))
-    pg.on("requestfailed", lambda r: problems.add(f"request failed: {r.url} {r.failure}")
-          if "net::ERR_ABORTED" not in str(r.failure) else None)
-    pg.on("response", lambda r: problems.add(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    pg.on("requestfailed", on_request_failed)
+    pg.on("response", on_response)
     pg.on("dialog", lambda d: (problems.add(f"dialog opened: {d.message}"), d.dismiss()))
     yield pg
     try:

@@ -71,7 +71,10 @@ def assert_grads_match(page: Any, result: dict[str, Any]) -> None:
 
 
 def open_and_capture(page: Any, url: str, endpoint: str) -> dict[str, Any]:
-    with page.expect_response(lambda r: r.url.endswith(endpoint) and r.request.method == "POST") as resp:
+    def is_result(r: Any) -> bool:
+        return bool(r.url.endswith(endpoint) and r.request.method == "POST")
+
+    with page.expect_response(is_result) as resp:
         page.goto(url)
     result = resp.value.json()
     page.wait_for_selector("#graph [data-node-id]")
@@ -84,8 +87,15 @@ def seed_url(live_url: str) -> tuple[str, str]:
     examples = httpx.get(f"{live_url}/api/examples").json()
     if any(e["id"] == SEED for e in examples):
         return f"{live_url}/#example={SEED}", "/api/network"
-    body = {"layers": [2, 2, 2], "activation": "sigmoid", "loss": "half_sse",
-            "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]], "learning_rate": 0.5, "steps": 1}
+    body = {
+        "layers": [2, 2, 2],
+        "activation": "sigmoid",
+        "loss": "half_sse",
+        "inputs": [[0.05, 0.1]],
+        "targets": [[0.01, 0.99]],
+        "learning_rate": 0.5,
+        "steps": 1,
+    }
     req = base64.urlsafe_b64encode(json.dumps({"endpoint": "/api/network", "body": body}).encode())
     return f"{live_url}/#req={req.decode().rstrip('=')}", "/api/network"
 
@@ -96,7 +106,9 @@ def test_seed_is_first_and_default(page: Any, live_url: str) -> None:
         pytest.skip("the API does not list the seed network yet")
     page.goto(live_url)
     page.wait_for_selector("#graph [data-node-id='E_total']")
-    first = page.eval_on_selector("#example-select", "s => [...s.querySelectorAll('option:not([disabled])')][0].value")
+    first = page.eval_on_selector(
+        "#example-select", "s => [...s.querySelectorAll('option:not([disabled])')][0].value"
+    )
     assert first == SEED
     assert page.input_value("#example-select") == SEED
 
@@ -115,8 +127,10 @@ def test_seed_network_played_to_the_end(page: Any, live_url: str) -> None:
     assert order == result["backward_order"]
     assert_grads_match(page, result)
     # the seed's figure: x -> h -> o -> E_total, left to right, weights among them
-    xs = dict(page.evaluate("""() => [...document.querySelectorAll('#graph [data-node-id]')]
-        .map(g => [g.getAttribute('data-node-id'), g.getBoundingClientRect().x])"""))
+    xs = dict(
+        page.evaluate("""() => [...document.querySelectorAll('#graph [data-node-id]')]
+        .map(g => [g.getAttribute('data-node-id'), g.getBoundingClientRect().x])""")
+    )
     assert xs["x1"] < xs["h1"] < xs["o1"] < xs["E_total"]
     assert xs["w1"] < xs["h1"] and xs["h1"] < xs["w5"] + 200
     # the fan-in at h1 was spelled out: every edge into... h1 received two contributions
@@ -177,7 +191,8 @@ def test_invalid_expression_shows_where(page: Any, live_url: str, problems: Prob
     page.goto(f"{live_url}/#example=cs231n-simple")
     page.wait_for_selector("#graph [data-node-id='f']")
     bad = "q = x + y\nf = q * * z"
-    api = httpx.post(f"{live_url}/api/graph", json={"expression": bad, "values": {}}).json()["error"]
+    api = httpx.post(f"{live_url}/api/graph", json={"expression": bad, "values": {}})
+    api = api.json()["error"]
     assert api["kind"] == "expression" and api["line"] == 2
     page.fill("#expr-input", bad)
     page.keyboard.press("Control+Enter")
@@ -197,11 +212,14 @@ def test_invalid_expression_shows_where(page: Any, live_url: str, problems: Prob
 def test_hostile_ids_stay_text(page: Any, live_url: str) -> None:
     evil = "<img src=x onerror=alert(1)>"
     body = {
-        "graph": {"nodes": [
-            {"id": evil, "op": "input"},
-            {"id": "__proto__", "op": "mul", "inputs": [evil, evil]},
-            {"id": "constructor", "op": "sigmoid", "inputs": ["__proto__"]},
-        ], "output": "constructor"},
+        "graph": {
+            "nodes": [
+                {"id": evil, "op": "input"},
+                {"id": "__proto__", "op": "mul", "inputs": [evil, evil]},
+                {"id": "constructor", "op": "sigmoid", "inputs": ["__proto__"]},
+            ],
+            "output": "constructor",
+        },
         "values": {evil: 0.5},
     }
     req = base64.urlsafe_b64encode(json.dumps({"endpoint": "/api/graph", "body": body}).encode())
@@ -209,7 +227,9 @@ def test_hostile_ids_stay_text(page: Any, live_url: str) -> None:
     page.get_by_role("button", name="Jump to end").click()
     page.wait_for_selector("body[data-phase='done']")
     assert page.locator("#graph img, #narration img, #inspector img").count() == 0
-    ids = page.eval_on_selector_all("#graph [data-node-id]", "gs => gs.map(g => g.getAttribute('data-node-id'))")
+    ids = page.eval_on_selector_all(
+        "#graph [data-node-id]", "gs => gs.map(g => g.getAttribute('data-node-id'))"
+    )
     assert sorted(ids) == sorted([evil, "__proto__", "constructor"])
     label = page.locator("#graph [data-node-id]").filter(has_text="onerror").first.locator(".label")
     assert label.text_content() == evil
@@ -218,7 +238,9 @@ def test_hostile_ids_stay_text(page: Any, live_url: str) -> None:
     # the inspector writes names as text too
     page.locator("#graph [data-node-id]").filter(has_text="onerror").first.click()
     assert evil in (page.text_content("#inspector-body") or "")
-    assert page.evaluate("Object.prototype.polluted === undefined && typeof ({}).__proto__ === 'object'")
+    assert page.evaluate(
+        "Object.prototype.polluted === undefined && typeof ({}).__proto__ === 'object'"
+    )
 
 
 def test_csp_header_and_nothing_blocked(page: Any, live_url: str) -> None:
@@ -293,8 +315,11 @@ def test_weight_derivation_and_training(page: Any, live_url: str) -> None:
     assert page.locator("#loss-chart .loss-line").count() == max(before, 1)
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 420, "height": 860}],
-                         ids=["desktop", "narrow"])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 800}, {"width": 420, "height": 860}],
+    ids=["desktop", "narrow"],
+)
 def test_screenshots_and_no_overflow(page: Any, live_url: str, viewport: dict[str, int]) -> None:
     url, endpoint = seed_url(live_url)
     open_and_capture(page, url, endpoint)
@@ -318,5 +343,7 @@ def test_keyboard_reaches_nodes_and_links_open_at_a_frame(page: Any, live_url: s
     assert page.text_content("#inspector .insp-label") == "x"
     assert page.evaluate("document.activeElement.getAttribute('data-node-id')") == "x"
     # the focused node is visibly marked (an outline colour other than the resting one)
-    stroke = page.eval_on_selector("#graph [data-node-id='x'] .box", "b => getComputedStyle(b).strokeWidth")
+    stroke = page.eval_on_selector(
+        "#graph [data-node-id='x'] .box", "b => getComputedStyle(b).strokeWidth"
+    )
     assert float(stroke.replace("px", "")) >= 3
