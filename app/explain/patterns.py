@@ -21,6 +21,7 @@ GATE_PATTERNS = {
     "max": "max-routes",
     "min": "max-routes",
     "relu": "max-routes",
+    "maxout": "max-routes",
 }
 
 
