@@ -23,22 +23,38 @@ function graphCSS() {
   return out.join("\n");
 }
 
+/** The drawing's extent in graph coordinates: the layout, grown to any text that sticks out. */
+function bounds(svgEl, layout) {
+  const vp = svgEl.querySelector(".viewport");
+  let x0 = 0, y0 = 0, x1 = layout.width, y1 = layout.height;
+  for (const layer of vp ? vp.children : []) {
+    if (layer.classList.contains("pulses")) continue;
+    const b = layer.getBBox();
+    if (!b.width && !b.height) continue;
+    x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y);
+    x1 = Math.max(x1, b.x + b.width); y1 = Math.max(y1, b.y + b.height);
+  }
+  const pad = 12;
+  return { x: Math.floor(x0 - pad), y: Math.floor(y0 - pad), width: x1 - x0 + 2 * pad, height: y1 - y0 + 2 * pad };
+}
+
 /** A standalone SVG document (string) of the whole graph at scale 1. */
 export function svgString(svgEl, layout) {
+  const box = bounds(svgEl, layout);
   const clone = svgEl.cloneNode(true);
-  const w = Math.ceil(layout.width);
-  const hgt = Math.ceil(layout.height);
+  const w = Math.ceil(box.width);
+  const hgt = Math.ceil(box.height);
   clone.setAttribute("xmlns", SVG_NS);
   clone.setAttribute("width", String(w));
   clone.setAttribute("height", String(hgt));
-  clone.setAttribute("viewBox", `0 0 ${w} ${hgt}`);
+  clone.setAttribute("viewBox", `${box.x} ${box.y} ${w} ${hgt}`);
   clone.setAttribute("class", "graph-export");
   const vp = clone.querySelector(".viewport");
   if (vp) vp.removeAttribute("transform");
   clone.querySelectorAll(".pulses *").forEach((n) => n.remove());
   const text = new XMLSerializer().serializeToString(clone);
   // the CSS and a white background go in as text: they never touch this page's DOM
-  const head = `<style>${graphCSS().replace(/<\/style/gi, "")}</style><rect width="100%" height="100%" fill="#ffffff"/>`;
+  const head = `<style>${graphCSS().replace(/<\/style/gi, "")}</style><rect x="${box.x}" y="${box.y}" width="${w}" height="${hgt}" fill="#ffffff"/>`;
   return text.replace(/^(<svg[^>]*>)/, `$1${head}`);
 }
 
@@ -59,13 +75,14 @@ export function downloadSVG(svgEl, layout, filename = "chainrule-graph.svg") {
 
 /** Render the SVG into a canvas at 2x and download it as PNG. */
 export function pngBlob(svgEl, layout, scale = 2) {
+  const box = bounds(svgEl, layout);
   const url = URL.createObjectURL(new Blob([svgString(svgEl, layout)], { type: "image/svg+xml" }));
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onload = () => {
       const canvas = document.createElement("canvas");
-      canvas.width = Math.ceil(layout.width * scale);
-      canvas.height = Math.ceil(layout.height * scale);
+      canvas.width = Math.ceil(Math.ceil(box.width) * scale);
+      canvas.height = Math.ceil(Math.ceil(box.height) * scale);
       const ctx = canvas.getContext("2d");
       ctx.scale(scale, scale);
       ctx.drawImage(img, 0, 0);

@@ -73,7 +73,7 @@ export function layoutGraph(result, dagre, opts = {}) {
   const network = result.nodes.some((n) => n.role);
   g.setGraph({
     rankdir: "LR",
-    nodesep: network ? 16 : 28,
+    nodesep: network ? 24 : 30, // room for a fan-in sum under a box
     ranksep: network ? 64 : 120, // room for the edge labels between the columns
     edgesep: 12,
     marginx: 24,
