@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import overload
 
 import numpy as np
+import numpy.typing as npt
 
 from app.graph.ir import Graph, GraphError, Node
 from app.graph.ops import REGISTRY, Array, Shape, unbroadcast
@@ -229,24 +231,25 @@ EXACT_VECTOR_OPS = frozenset(
 @dataclass(frozen=True, slots=True)
 class EdgeColumns:
     """Every edge of the graph in FORWARD order (node by node, slot by slot): edge ``e`` is slot
-    ``e - start[i]`` of node ``i``. ``traced[e]``: the backward pass went through it (its target
-    needed a gradient); ``carries[e]``: it carries a gradient (its source needs one). ``local``
-    and ``grad`` hold the numbers of scalar edges; ``objects`` the arrays of the others (and of
-    the nodes run alone), as ``(local, grad)``."""
+    ``e - start[target[e]]`` of node ``target[e]``. ``traced[e]``: the backward pass went
+    through it (its target needed a gradient); ``carries[e]``: it carries a gradient (its source
+    needs one). ``local`` and ``grad`` hold the numbers of the edges of vectorized nodes;
+    ``objects`` the arrays ``(local, grad)`` of the edges of nodes that ran alone."""
 
-    start: tuple[int, ...]  # first edge of each node, len(nodes) + 1 entries
-    source: tuple[int, ...]  # node index of each edge's source
-    traced: Array  # bool
-    carries: Array  # bool
+    start: npt.NDArray[np.intp]  # first edge of each node; len(nodes) + 1 entries
+    source: npt.NDArray[np.intp]  # node index of each edge's source
+    target: npt.NDArray[np.intp]
+    traced: npt.NDArray[np.bool_]
+    carries: npt.NDArray[np.bool_]
     local: Array
     grad: Array
     objects: Mapping[int, tuple[Array | None, Array | None]]
-    backward_edges: tuple[int, ...]  # the traced edges in the order the backward pass met them
+    backward_edges: npt.NDArray[np.intp]  # the traced edges in the backward pass's order
 
 
 class LazyEdges(Sequence[EdgeTrace]):
-    """Trace.edges of a levelized run: EdgeTrace objects made on first use (the serializer reads
-    the columns instead, and most requests never look at the objects)."""
+    """Trace.edges of a levelized run: the EdgeTrace objects are made on first use (the
+    serializer reads the columns instead, and most requests never look at the objects)."""
 
     __slots__ = ("_cols", "_graph", "_items")
 
@@ -258,11 +261,11 @@ class LazyEdges(Sequence[EdgeTrace]):
     def _all(self) -> tuple[EdgeTrace, ...]:
         if self._items is None:
             cols, nodes = self._cols, self._graph.nodes
-            start, source, carries = cols.start, cols.source, cols.carries.tolist()
-            local, grad, objects = cols.local, cols.grad, cols.objects
-            target = _edge_targets(start)
+            start, source, target = cols.start.tolist(), cols.source.tolist(), cols.target.tolist()
+            carries, objects = cols.carries.tolist(), cols.objects
+            local, grad = cols.local, cols.grad
             out = []
-            for e in cols.backward_edges:
+            for e in cols.backward_edges.tolist():
                 i = target[e]
                 if e in objects:
                     loc, g = objects[e]
@@ -292,11 +295,7 @@ class LazyEdges(Sequence[EdgeTrace]):
     __hash__ = None  # type: ignore[assignment]
 
 
-def _edge_targets(start: Sequence[int]) -> list[int]:
-    target: list[int] = []
-    for i in range(len(start) - 1):
-        target += [i] * (start[i + 1] - start[i])
-    return target
+GroupKey = tuple[object, ...]
 
 
 def _params(node: Node) -> dict[str, object]:
@@ -308,38 +307,47 @@ def levelized(
     graph: Graph, leaves: Mapping[str, Array], shapes: Mapping[str, Shape]
 ) -> Trace | None:
     """The trace that ``backward(graph, forward(graph, leaves))`` gives, bit for bit, computed
-    level by level; None where it does not apply (few scalar nodes, no input) or where a value
-    or a gradient is not finite (the sequential passes then raise the error)."""
+    level by level; None where it does not apply (few vectorizable nodes, no input, a node the
+    output does not depend on) or where a value or a gradient is not finite (the sequential
+    passes then raise the error)."""
     nodes = graph.nodes
     n = len(nodes)
     index = {node.id: i for i, node in enumerate(nodes)}
     scalar = [shapes[node.id] == () for node in nodes]
-    ins = [tuple(index[s] for s in node.inputs) for node in nodes]
-    vec = [
-        bool(node.inputs) and node.op in EXACT_VECTOR_OPS and scalar[i]
-        and all(scalar[j] for j in ins[i])
-        for i, node in enumerate(nodes)
+    is_scalar = scalar.__getitem__
+    ins = [tuple(map(index.__getitem__, node.inputs)) for node in nodes]
+    # the group of a vectorized node: op, arity and params; None for a node that runs alone
+    keys: list[GroupKey | None] = [
+        (node.op, len(js), tuple(sorted(node.params.items())) if node.params else ())
+        if js and node.op in EXACT_VECTOR_OPS and scalar[i] and all(map(is_scalar, js))
+        else None
+        for i, (node, js) in enumerate(zip(nodes, ins, strict=True))
     ]
-    if 2 * sum(vec) < n:
+    if 2 * (n - keys.count(None)) < n:
         return None
-    start = [0]
-    for node in nodes:
-        start.append(start[-1] + len(node.inputs))
-    source = [j for js in ins for j in js]
+    counts = np.fromiter(map(len, ins), dtype=np.intp, count=n)
+    start = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(counts, out=start[1:])
+    source = np.fromiter(chain.from_iterable(ins), dtype=np.intp, count=int(start[-1]))
+    out_i = index[graph.output]
+    # Every node but the output feeds another (make_graph drops the others), so following the
+    # users from any node ends at the output: every node gets a gradient if it depends on an
+    # input. The backward pass below relies on that.
+    has_user = np.bincount(source, minlength=n) > 0
+    has_user[out_i] = True
+    if not has_user.all():
+        return None
     with np.errstate(all="ignore"):
-        fwd = _levelized_forward(nodes, leaves, scalar, ins, vec)
+        fwd = _levelized_forward(nodes, leaves, scalar, ins, keys)
         if fwd is None:
             return None
-        vf, vals = fwd
+        vf, vals, levels = fwd
         values = dict(leaves)  # in the sequential pass's order: the leaves, then the rest
-        for i, node in enumerate(nodes):
+        for node, v in zip(nodes, vals, strict=True):
             if node.id not in values:
-                values[node.id] = vals[i]
-        return _levelized_backward(graph, values, index, scalar, ins, vec, start, source, vf)
-
-
-def _group_key(node: Node) -> tuple[object, ...]:
-    return (node.op, len(node.inputs), tuple(sorted(node.params.items())))
+                values[node.id] = v
+        return _levelized_backward(graph, values, out_i, scalar, ins, keys, levels,
+                                   start, source, vf)
 
 
 def _levelized_forward(
@@ -347,31 +355,40 @@ def _levelized_forward(
     leaves: Mapping[str, Array],
     scalar: list[bool],
     ins: list[tuple[int, ...]],
-    vec: list[bool],
-) -> tuple[Array, list[Array]] | None:
+    keys: list[GroupKey | None],
+) -> tuple[Array, list[Array], dict[int, list[int]]] | None:
+    """Values level by level (depth 0: the leaves); the values of the scalar nodes also in one
+    vector. None if one is not finite."""
     n = len(nodes)
-    vf = np.zeros(n)  # the value of every scalar node
+    vf = np.zeros(n)
     vals: list[Array] = [None] * n  # type: ignore[list-item]
     depth = [0] * n
-    levels: dict[int, list[int]] = {}
+    at = depth.__getitem__
+    levels: dict[int, list[int]] = {0: []}
     for i, node in enumerate(nodes):
         if node.id in leaves:
             vals[i] = leaves[node.id]
             if scalar[i]:
                 vf[i] = vals[i]
+            levels[0].append(i)
             continue
-        d = 1 + max(depth[j] for j in ins[i])
-        depth[i] = d
-        levels.setdefault(d, []).append(i)
-    for d in sorted(levels):
-        groups: dict[tuple[object, ...], list[int]] = {}
+        d = depth[i] = 1 + max(map(at, ins[i]))
+        if d in levels:
+            levels[d].append(i)
+        else:
+            levels[d] = [i]
+    for d in range(1, len(levels)):
+        groups: dict[GroupKey, list[int]] = {}
         for i in levels[d]:
-            node = nodes[i]
-            if vec[i]:
-                groups.setdefault(_group_key(node), []).append(i)
+            key = keys[i]
+            if key is not None:
+                if key in groups:
+                    groups[key].append(i)
+                else:
+                    groups[key] = [i]
                 continue
-            op = REGISTRY[node.op]
-            out = op.forward([vals[j] for j in ins[i]], _params(node))
+            node = nodes[i]
+            out = REGISTRY[node.op].forward([vals[j] for j in ins[i]], _params(node))
             if not _finite(out):
                 return None
             vals[i] = out
@@ -389,59 +406,50 @@ def _levelized_forward(
             vf[idx] = out
             for i in members:
                 vals[i] = vf[i, ...]
-    return vf, vals
+    return vf, vals, levels
 
 
 def _levelized_backward(
     graph: Graph,
     values: Mapping[str, Array],
-    index: Mapping[str, int],
+    out_i: int,
     scalar: list[bool],
     ins: list[tuple[int, ...]],
-    vec: list[bool],
-    start: list[int],
-    source: list[int],
+    keys: list[GroupKey | None],
+    levels: dict[int, list[int]],
+    start: npt.NDArray[np.intp],
+    source: npt.NDArray[np.intp],
     vf: Array,
 ) -> Trace | None:
+    """Gradients level by level, from the deepest level up: every user of a node is deeper
+    than the node, so its gradient is complete when its level comes."""
     nodes = graph.nodes
     n = len(nodes)
-    out_i = index[graph.output]
     live = [False] * n
+    is_live = live.__getitem__
     for i, node in enumerate(nodes):
-        live[i] = node.op == "input" or any(live[j] for j in ins[i])
+        live[i] = node.op == "input" or any(map(is_live, ins[i]))
     if not live[out_i]:
         return None  # nothing to differentiate: the sequential pass is as quick
-    # Heights (levels from the output), the users' edges of every node in the order the
-    # sequential pass meets them, and the edges in that order.
-    height = [0] * n
-    uses: list[list[int]] = [[] for _ in range(n)]
-    backward_edges: list[int] = []
-    order: list[str] = []
-    first_use: list[int] = []  # nodes in the order the sequential pass first reaches them
-    reached: list[int] = []
-    for i in range(n - 1, -1, -1):
-        if not (live[i] and (i == out_i or uses[i])):
-            continue  # a constant, or nothing downstream reached it
-        reached.append(i)
-        order.append(nodes[i].id)
-        h = height[i] + 1
-        for e in range(start[i], start[i + 1]):
-            j = source[e]
-            backward_edges.append(e)
-            if live[j]:
-                if not uses[j]:
-                    first_use.append(j)
-                uses[j].append(e)
-                if height[j] < h:
-                    height[j] = h
-    levels: dict[int, list[int]] = {}
-    for i in reversed(reached):
-        levels.setdefault(height[i], []).append(i)
+    live_a = np.array(live)
+    target = np.repeat(np.arange(n), np.diff(start))
+    traced = live_a[target]
+    carries = live_a[source]
+    # the edges as the sequential pass meets them: targets last to first, slots in order
+    backward_edges = np.flatnonzero(traced)
+    backward_edges = backward_edges[np.lexsort((backward_edges, -target[backward_edges]))]
+    # each node's uses (the edges that carry it a gradient) in that order: flat[first[i]:...]
+    carrying = backward_edges[carries[backward_edges]]
+    by_source = np.argsort(source[carrying], kind="stable")
+    flat = carrying[by_source]
+    n_uses = np.bincount(source[carrying], minlength=n)
+    first = np.zeros(n, dtype=np.intp)
+    np.cumsum(n_uses[:-1], out=first[1:])
+    # the order in which the sequential pass first reaches each node (its grads dict's order)
+    reached, at = np.unique(source[carrying], return_index=True)
+    reached = reached[np.argsort(at)]
 
-    n_edges = start[-1]
-    traced = np.zeros(n_edges, dtype=bool)
-    traced[backward_edges] = True
-    carries = np.array([live[j] for j in source], dtype=bool)
+    n_edges = int(start[-1])
     local_f = np.zeros(n_edges)
     contrib_f = np.zeros(n_edges)  # what flows back along each edge into a scalar source
     contrib_o: dict[int, Array] = {}  # ... into a non-scalar source
@@ -454,25 +462,29 @@ def _levelized_backward(
     else:
         grads_o[out_i] = np.ones_like(out_value)
 
-    for h in sorted(levels):
-        members = levels[h]
-        # 1. the gradients of this level: fold the contributions, as the sequential pass adds
-        if h > 0 and not _fold(members, scalar, uses, contrib_f, contrib_o, gf, grads_o):
+    for d in range(len(levels) - 1, -1, -1):
+        members = [i for i in levels[d] if live[i]]
+        # 1. this level's gradients: each node's contributions added as the sequential pass adds
+        folding = [i for i in members if i != out_i]
+        if folding and not _fold(folding, scalar, flat, first, n_uses, contrib_f, contrib_o,
+                                 gf, grads_o):
             return None
         # 2. what flows back from them along their input edges
-        groups: dict[tuple[object, ...], list[int]] = {}
+        groups: dict[GroupKey, list[int]] = {}
         for i in members:
+            key = keys[i]
+            if key is not None:
+                if key in groups:
+                    groups[key].append(i)
+                else:
+                    groups[key] = [i]
+                continue
             if not ins[i]:
                 continue
-            node = nodes[i]
-            if vec[i]:
-                groups.setdefault(_group_key(node), []).append(i)
-                continue
             g = gf[i, ...] if scalar[i] else grads_o[i]
-            locals_, contribs = _node_vjp(node, g, values)
-            for e, local, c in zip(range(start[i], start[i + 1]), locals_, contribs,
-                                   strict=True):
-                j = source[e]
+            locals_, contribs = _node_vjp(nodes[i], g, values)
+            for e, j, local, c in zip(range(int(start[i]), int(start[i + 1])), ins[i], locals_,
+                                      contribs, strict=True):
                 if not live[j]:
                     objects[e] = (local, None)
                     continue
@@ -490,49 +502,52 @@ def _levelized_backward(
             cols = np.array([ins[i] for i in group]).T
             g = gf[idx]
             partials = op.local([vf[c] for c in cols], vf[idx], _params(node))
-            first = np.array([start[i] for i in group])
+            edge0 = start[idx]
             for slot, p in enumerate(partials):
                 p = np.broadcast_to(p, idx.shape)
-                local_f[first + slot] = p
-                contrib_f[first + slot] = g * p
+                local_f[edge0 + slot] = p
+                contrib_f[edge0 + slot] = g * p
 
     grads: dict[str, Array] = {graph.output: gf[out_i, ...] if scalar[out_i]
                                else grads_o[out_i]}
-    for j in first_use:
+    for j in reached.tolist():
         grads[nodes[j].id] = gf[j, ...] if scalar[j] else grads_o[j]
-    columns = EdgeColumns(tuple(start), tuple(source), traced, carries, local_f, contrib_f,
-                          objects, tuple(backward_edges))
-    return Trace(graph, values, grads, LazyEdges(graph, columns), tuple(order),
+    order = tuple(nodes[i].id for i in range(n - 1, -1, -1) if live[i])
+    columns = EdgeColumns(start, source, target, traced, carries, local_f, contrib_f, objects,
+                          backward_edges)
+    return Trace(graph, values, grads, LazyEdges(graph, columns), order,
                  seeded_with_ones=out_value.ndim > 0, columns=columns)
 
 
 def _fold(
     members: list[int],
     scalar: list[bool],
-    uses: list[list[int]],
+    flat: npt.NDArray[np.intp],
+    first: npt.NDArray[np.intp],
+    n_uses: npt.NDArray[np.intp],
     contrib_f: Array,
     contrib_o: Mapping[int, Array],
     gf: Array,
     grads_o: dict[int, Array],
 ) -> bool:
-    """Sum each node's contributions left to right in ``uses`` order; False if one is not
-    finite."""
-    rows = [i for i in members if scalar[i]]
-    if rows:
-        width = max(len(uses[i]) for i in rows)
-        table = np.full((len(rows), width), -1)
-        for r, i in enumerate(rows):
-            table[r, : len(uses[i])] = uses[i]
-        acc = contrib_f[table[:, 0]]
-        for k in range(1, width):
-            more = np.flatnonzero(table[:, k] >= 0)
-            acc[more] = acc[more] + contrib_f[table[more, k]]
+    """Each node's gradient: its contributions ``flat[first[i]:first[i] + n_uses[i]]`` added
+    left to right, starting from the first; False if one is not finite."""
+    rows = np.array([i for i in members if scalar[i]], dtype=np.intp)
+    if len(rows):
+        # most uses first: the rows still adding at step k are a prefix
+        rows = rows[np.argsort(-n_uses[rows], kind="stable")]
+        count, offset = n_uses[rows], first[rows]
+        acc = contrib_f[flat[offset]]
+        behind = -count  # ascending
+        for k in range(1, int(count[0])):
+            m = int(np.searchsorted(behind, -k))  # rows with more than k uses
+            acc[:m] = acc[:m] + contrib_f[flat[offset[:m] + k]]
         if not np.isfinite(acc).all():
             return False
         gf[rows] = acc
     for i in members:
         if not scalar[i]:
-            es = uses[i]
+            es = flat[first[i]: first[i] + n_uses[i]].tolist()
             g = contrib_o[es[0]]
             for e in es[1:]:
                 g = g + contrib_o[e]
