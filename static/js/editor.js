@@ -22,6 +22,28 @@ export function offsetOf(text, line, column) {
   return Math.min(text.length, off + Math.max(0, column - 1));
 }
 
+/**
+ * The variables an expression reads without assigning them: the inputs that need values.
+ * A light scan (the API's parser is the judge): names not followed by "(", not assigned on the
+ * left of a line's "=", not part of a number such as 1e-3.
+ *   freeVariables("q = x + y\nf = exp(q) * z") -> ["x", "y", "z"]
+ */
+export function freeVariables(text) {
+  const assigned = new Set();
+  const seen = [];
+  for (const raw of String(text).split("\n")) {
+    const line = raw.replace(/#.*/, "");
+    const m = /^\s*([A-Za-z_]\w*)\s*=(?!=)/.exec(line);
+    const rhs = m ? line.slice(m[0].length) : line;
+    for (const t of rhs.matchAll(/(?<![\w.])([A-Za-z_]\w*)(?!\w)(\s*\()?/g)) {
+      if (t[2] || assigned.has(t[1]) || seen.includes(t[1])) continue;
+      seen.push(t[1]);
+    }
+    if (m) assigned.add(m[1]);
+  }
+  return seen.filter((v) => !assigned.has(v));
+}
+
 export function createExpressionEditor(form, { onRun }) {
   const textarea = form.querySelector("#expr-input");
   const errorBox = form.querySelector("#expr-error");
@@ -43,6 +65,7 @@ export function createExpressionEditor(form, { onRun }) {
       const msg = h("span", { class: "value-msg", id: `${id}-msg`, "aria-live": "polite" });
       input.setAttribute("aria-describedby", `${id}-msg`);
       input.addEventListener("input", () => {
+        delete input.dataset.fresh;
         texts.set(name, input.value);
         validate(input, msg);
       });
@@ -53,7 +76,7 @@ export function createExpressionEditor(form, { onRun }) {
   function validate(input, msg) {
     const r = parseValue(input.value);
     input.setAttribute("aria-invalid", r.ok ? "false" : "true");
-    msg.textContent = r.ok ? shapeHint(r.value) : r.message;
+    msg.textContent = r.ok ? (input.dataset.fresh ? "a new input, set to 1: edit me" : shapeHint(r.value)) : r.message;
     msg.classList.toggle("bad", !r.ok);
     return r;
   }
@@ -65,6 +88,16 @@ export function createExpressionEditor(form, { onRun }) {
 
   /** {ok, body} for /api/graph, or {ok: false} after marking the invalid fields. */
   function read() {
+    // new variables get a field (value 1) before the request, so that the API need not refuse it
+    const fresh = freeVariables(textarea.value).filter((v) => !texts.has(v));
+    if (fresh.length) {
+      for (const v of fresh) texts.set(v, "1");
+      renderValues();
+      for (const v of fresh) {
+        const input = [...list.querySelectorAll("input")].find((i) => i.dataset.name === v);
+        if (input) input.dataset.fresh = "1";
+      }
+    }
     const values = {};
     let ok = true;
     for (const row of list.querySelectorAll(".value-row")) {

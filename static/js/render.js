@@ -89,7 +89,10 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
         ev.stopPropagation();
         onSelect({ kind: "edge", id: String(d.i) });
       })
-      .call((g) => g.selectAll("path").attr("d", (d) => line(d.lay.points)))
+      // (selectAll does not pass the group's new datum down: set each path from its group)
+      .each(function (d) {
+        d3.select(this).selectAll("path").attr("d", line(d.lay.points));
+      })
       .call((g) => g.selectAll("title").data((d) => [d]).join("title").text((d) => edgeTitle(d.e)));
 
     labelLayer

@@ -140,7 +140,8 @@ def test_seed_network_played_to_the_end(page: Any, live_url: str) -> None:
 def test_expression_typed_then_jump_to_end(page: Any, live_url: str) -> None:
     page.goto(f"{live_url}/#example=cs231n-simple")
     page.wait_for_selector("#graph [data-node-id='f']")
-    page.fill("#expr-input", "s = x * y + exp(z)\nf = s * x + max(y, z)")
+    # w is new: the editor gives it a field (1) before asking, so the API has nothing to refuse
+    page.fill("#expr-input", "s = x * y + exp(z)\nf = s * x + max(y, z) * w")
     with page.expect_response(lambda r: r.url.endswith("/api/graph")) as resp:
         page.get_by_role("button", name="Run forward & backward").click()
     result = resp.value.json()
@@ -157,7 +158,7 @@ def test_expression_typed_then_jump_to_end(page: Any, live_url: str) -> None:
     page.wait_for_selector("#graph [data-node-id]")
     page.goto(link)
     page.wait_for_selector("#graph [data-node-id='s']")
-    assert page.input_value("#expr-input") == "s = x * y + exp(z)\nf = s * x + max(y, z)"
+    assert page.input_value("#expr-input") == "s = x * y + exp(z)\nf = s * x + max(y, z) * w"
     # back to the start: every gradient is cleared again
     page.keyboard.press("Home")
     assert page.evaluate("document.body.dataset.phase") == "idle"
@@ -347,3 +348,31 @@ def test_keyboard_reaches_nodes_and_links_open_at_a_frame(page: Any, live_url: s
         "#graph [data-node-id='x'] .box", "b => getComputedStyle(b).strokeWidth"
     )
     assert float(stroke.replace("px", "")) >= 3
+
+
+EDGE_GEOMETRY = """() => [...document.querySelectorAll('#graph g.edge')].map(e => {
+    const node = (id) => [...document.querySelectorAll('#graph [data-node-id]')]
+        .find(g => g.getAttribute('data-node-id') === id);
+    const box = (g) => {
+        const t = g.transform.baseVal.consolidate().matrix;
+        const r = g.querySelector('.box');
+        return {x: t.e, y: t.f, w: +r.getAttribute('width'), h: +r.getAttribute('height')};
+    };
+    const p = e.querySelector('.edge-line');
+    const a = p.getPointAtLength(0), b = p.getPointAtLength(p.getTotalLength());
+    const s = box(node(e.getAttribute('data-edge-source')));
+    const t = box(node(e.getAttribute('data-edge-target')));
+    const near = (q, n) => Math.abs(q.x - n.x) <= n.w / 2 + 2 && Math.abs(q.y - n.y) <= n.h / 2 + 2;
+    return [e.getAttribute('data-edge-source'), e.getAttribute('data-edge-target'),
+            near(a, s), near(b, t)];
+})"""
+
+
+def test_edges_follow_their_nodes_across_graphs(page: Any, live_url: str) -> None:
+    # the edge join is keyed by (target, slot): graphs that share keys must not keep old paths
+    for example in ("cs231n-simple", "fan-out", "gates", "sigmoid-neuron", "cs231n-simple"):
+        page.goto(f"{live_url}/#example={example}")
+        page.wait_for_selector("#graph [data-node-id]")
+        page.wait_for_timeout(100)
+        for src, tgt, starts, ends in page.evaluate(EDGE_GEOMETRY):
+            assert starts and ends, f"{example}: edge {src} -> {tgt} is drawn away from its nodes"

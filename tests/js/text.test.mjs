@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { texName, texText, fillTemplate } from "../../static/js/tex.js";
-import { caretLine, offsetOf } from "../../static/js/editor.js";
+import { caretLine, offsetOf, freeVariables } from "../../static/js/editor.js";
 import { describe as describeFrame } from "../../static/js/narration.js";
 import { buildScript, frameAt } from "../../static/js/steps.js";
 import { graphSpecFromResult, parseLayers, parseRows } from "../../static/js/requests.js";
@@ -52,4 +52,12 @@ test("network form parsing", () => {
   assert.equal(parseLayers("2, 0").ok, false);
   assert.deepEqual(parseRows("[0.05, 0.1]", 2, "Inputs"), { ok: true, value: [[0.05, 0.1]] });
   assert.equal(parseRows("[[1, 2, 3]]", 2, "Inputs").ok, false);
+});
+
+test("free variables: the inputs an expression needs", () => {
+  assert.deepEqual(freeVariables("q = x + y\nf = q * z"), ["x", "y", "z"]);
+  assert.deepEqual(freeVariables("f = exp(a) * 1e-3 + max(b, 2.5e3)"), ["a", "b"]);
+  assert.deepEqual(freeVariables("h = relu(W1 @ x)  # a comment with words\nf = sum(W2 @ h)"), ["W1", "x", "W2"]);
+  assert.deepEqual(freeVariables("2 * (x * y + max(z, w))"), ["x", "y", "z", "w"]);
+  assert.deepEqual(freeVariables("a = 1\nb = a == c"), ["c"]);
 });
