@@ -25,6 +25,7 @@ export function createPlayer(store, renderer) {
     const frame = frameAt(script, k, { arrived: false });
     if (frame.phase === "forward" || frame.phase === "idle") {
       store.set({ frame: k });
+      if (store.get().follow && frame.level?.length) renderer.focusOn(frame.level, 300 / Math.sqrt(speed));
       await renderer.setFrame(frame, { duration: FORWARD_MS / speed });
       return sleep(HOLD_MS / speed / 2, t);
     }
@@ -32,7 +33,10 @@ export function createPlayer(store, renderer) {
     // the pulses travel to the inputs, then the inputs' sums update
     store.set({ frame: k, inFlight: true });
     await renderer.setFrame(frame);
-    if (frame.current) renderer.reveal(frame.current.node);
+    if (frame.current && store.get().follow) {
+      const e = frame.current.edges.map((i) => store.get().result.edges[i].source);
+      await renderer.focusOn([frame.current.node, ...e], 350 / Math.sqrt(speed));
+    } else if (frame.current) renderer.reveal(frame.current.node);
     await renderer.pulse(frame.current ? frame.current.edges : [], reduced() ? 0 : PULSE_MS / speed);
     if (reduced()) await sleep(PULSE_MS / speed / 2, t);
     if (t !== token) return false;
@@ -53,7 +57,10 @@ export function createPlayer(store, renderer) {
       const ok = await advance(frame + 1, t);
       if (!ok) break;
     }
-    if (t === token) store.set({ playing: false });
+    if (t === token) {
+      store.set({ playing: false });
+      if (store.get().follow) renderer.fit(); // the end: step back to see the whole
+    }
   }
 
   function interrupt() {
@@ -70,6 +77,7 @@ export function createPlayer(store, renderer) {
     k = Math.max(0, Math.min(script.frames, k));
     store.set({ frame: k });
     renderer.setFrame(frameAt(script, k));
+    if (store.get().follow) renderer.fit();
   }
 
   /** One step: forward animates (that is the point of stepping), back is instant. */

@@ -20,7 +20,7 @@ import { decodeHash, encodeHash, hashFor } from "./url.js";
 import { downloadJSON, downloadPNG, downloadSVG } from "./export.js";
 
 const $ = (sel) => document.querySelector(sel);
-const store = createStore({ ...initialState(), layout: null, inFlight: false, trainLog: [] });
+const store = createStore({ ...initialState(), layout: null, inFlight: false, trainLog: [], follow: false });
 
 const renderer = createRenderer($("#graph"), { onSelect: (selection) => store.set({ selection }) });
 const player = createPlayer(store, renderer);
@@ -67,6 +67,8 @@ function show(result, request, exampleId, frame, keepLog) {
   const trainLog = keepLog ? [...store.get().trainLog, ...history.slice(store.get().trainLog.length ? 1 : 0)] : history.slice();
   store.set({ result, script, layout, request, exampleId, frame: k, selection: null, error: null, trainLog });
   renderer.setFrame(frameAt(script, k));
+  // a graph too big to read whole is followed step by step (the learner can turn it off)
+  store.set({ follow: renderer.fitScale() < 0.7 });
   drawLegend($("#legend"), renderer.scale, outputName(result));
   editor.clearError();
   $("#net-error").hidden = true;
@@ -167,6 +169,7 @@ store.subscribe((s, prev) => {
     b.classList.toggle("playing", s.playing);
   }
   if (s.loading !== prev.loading) document.body.classList.toggle("loading", s.loading);
+  if (s.follow !== prev.follow) $("#btn-follow").setAttribute("aria-pressed", String(s.follow));
   if (s.selection !== prev.selection || s.result !== prev.result || (s.selection && s.frame !== prev.frame)) {
     renderer.select(s.selection);
     refreshInspector(s);
@@ -262,6 +265,7 @@ $("#btn-back").addEventListener("click", () => player.step(-1));
 $("#btn-reset").addEventListener("click", () => player.goto(0));
 $("#btn-end").addEventListener("click", () => player.goto(store.get().script?.frames ?? 0));
 $("#btn-fit").addEventListener("click", () => renderer.fit(true, true));
+$("#btn-follow").addEventListener("click", () => store.set((s) => ({ follow: !s.follow })));
 $("#speed").addEventListener("change", (ev) => store.set({ speed: Number(ev.target.value) }));
 $("#example-select").addEventListener("change", (ev) => ev.target.value && loadExample(ev.target.value));
 $("#train-one").addEventListener("click", () => train(1));
@@ -351,8 +355,18 @@ $("#help").addEventListener("click", (ev) => ev.target.id === "help" && toggleHe
 document.addEventListener("keydown", (ev) => {
   const t = ev.target;
   if (ev.key === "Escape") {
-    toggleHelp(false);
-    toggleMenu(false);
+    if (!$("#help").hidden || !exportMenu.hidden) {
+      toggleHelp(false);
+      toggleMenu(false);
+    } else if (!t.closest?.("input, textarea, select")) {
+      store.set({ selection: null });
+    }
+    return;
+  }
+  // the help dialog keeps the focus (its one control) while it is open
+  if (ev.key === "Tab" && !$("#help").hidden) {
+    ev.preventDefault();
+    $("#help-close").focus();
     return;
   }
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
@@ -385,6 +399,10 @@ document.addEventListener("keydown", (ev) => {
     case "f":
     case "F":
       renderer.fit(true, true);
+      break;
+    case "z":
+    case "Z":
+      store.set((s) => ({ follow: !s.follow }));
       break;
     case "+":
     case "=":

@@ -384,6 +384,28 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     (animated ? svg.transition().duration(400) : svg).call(zoom.transform, t);
   }
 
+  /** Zoom to a few nodes (a step's node and its inputs) at a legible scale. */
+  function focusOn(ids, duration = 450) {
+    if (!layout) return Promise.resolve();
+    const boxes = ids.map((id) => layout.nodes.get(id)).filter(Boolean);
+    if (!boxes.length) return Promise.resolve();
+    const { width, height } = svgEl.getBoundingClientRect();
+    const x0 = Math.min(...boxes.map((b) => b.x - b.width / 2)) - 60;
+    const x1 = Math.max(...boxes.map((b) => b.x + b.width / 2)) + 60;
+    const y0 = Math.min(...boxes.map((b) => b.y - b.height / 2)) - 40;
+    const y1 = Math.max(...boxes.map((b) => b.y + b.height / 2)) + 40;
+    const k = Math.max(0.6, Math.min(1.25, width / (x1 - x0), height / (y1 - y0)));
+    const t = d3.zoomIdentity.translate(width / 2 - k * (x0 + x1) / 2, height / 2 - k * (y0 + y1) / 2).scale(k);
+    return svg.transition().duration(duration).call(zoom.transform, t).end().catch(() => {});
+  }
+
+  /** The scale at which the whole graph fits the view. */
+  function fitScale() {
+    if (!layout || !layout.width) return 1;
+    const { width, height } = svgEl.getBoundingClientRect();
+    return Math.min(width / layout.width, height / layout.height);
+  }
+
   /** Centre the view on a node without changing the zoom (keyboard users follow the flow). */
   function reveal(id) {
     const lay = layout && layout.nodes.get(id);
@@ -395,7 +417,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     svg.transition().duration(300).call(zoom.translateTo, lay.x, lay.y);
   }
 
-  return { setGraph, setFrame, pulse, stop, select, fit, reveal, get scale() { return scale; } };
+  return { setGraph, setFrame, pulse, stop, select, fit, reveal, focusOn, fitScale, get scale() { return scale; } };
 }
 
 /** The colour legend: a log-scale bar of |grad| with ticks, drawn into its own small SVG. */
