@@ -26,7 +26,14 @@ export function createPlayer(store, renderer) {
     if (frame.phase === "forward" || frame.phase === "idle") {
       store.set({ frame: k });
       if (store.get().follow && frame.level?.length) renderer.focusOn(frame.level, 300 / Math.sqrt(speed));
-      await renderer.setFrame(frame, { duration: FORWARD_MS / speed });
+      // values flow in along the edges into this level (highlighted, still empty), then appear
+      renderer.setFrame({ ...frame, values: frameAt(script, k - 1).values });
+      const level = new Set(frame.level ?? []);
+      const into = [];
+      store.get().result.edges.forEach((e, i) => level.has(e.target) && into.push(i));
+      await renderer.pulse(reduced() ? [] : into, FORWARD_MS / speed / 1.5, { forward: true });
+      if (t !== token) return false;
+      await renderer.setFrame(frame, { duration: FORWARD_MS / speed / 2 });
       return sleep(HOLD_MS / speed / 2, t);
     }
     // backward: the node is complete; its edges light up with "upstream × local = carried",

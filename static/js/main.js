@@ -157,7 +157,7 @@ store.subscribe((s, prev) => {
     document.body.dataset.phase = phase;
     $("#step-counter").textContent = s.script ? `${s.frame} / ${s.script.frames}` : "";
     $(".progress-bar").style.width = s.script ? `${(100 * s.frame) / Math.max(1, s.script.frames)}%` : "0";
-    if (s.script) showNarration($("#narration"), s.result, s.script, frameAt(s.script, s.frame, { arrived: !s.inFlight }));
+    if (s.script) showNarration($("#narration"), s.result, s.script, frameAt(s.script, s.frame, { arrived: !s.inFlight }), symbolsOf(s.ops));
     $("#btn-back").disabled = !s.script || s.frame === 0;
     $("#btn-reset").disabled = !s.script || s.frame === 0;
     $("#btn-forward").disabled = !s.script || s.frame >= s.script.frames;
@@ -179,6 +179,12 @@ store.subscribe((s, prev) => {
   if (s.selection !== prev.selection || s.result !== prev.result) refreshDerivation(s);
   if (s.result !== prev.result || s.trainLog !== prev.trainLog) refreshTraining(s);
 });
+
+const symbolCache = new WeakMap();
+function symbolsOf(ops) {
+  if (!symbolCache.has(ops)) symbolCache.set(ops, new Map([...ops.values()].map((o) => [o.name, o.symbol])));
+  return symbolCache.get(ops);
+}
 
 // in the stacked layouts the panels sit beside or below the graph: bring the answer into view
 function revealCard(card) {

@@ -3,13 +3,28 @@
 //
 //   describe(result, script, frame) -> {title: "Backward 3/9", parts: [{text, kind}]}
 
-import { fmt, fmtCompact, fmtSum, isScalar } from "./format.js";
+import { fmt, fmtCompact, fmtSum, fmtTerm, isScalar } from "./format.js";
 import { nodeById, arrivals, outputName } from "./steps.js";
 import { h, clear } from "./dom.js";
 
 const MAX_ITEMS = 5;
 
-export function describe(result, script, frame) {
+const INFIX = new Set(["add", "sub", "mul", "div", "pow"]);
+
+/** "dot = 4 + (-3) = 1", "f = σ(1) = 0.7311": a forward step with its numbers (scalars only). */
+export function forwardText(result, id, symbols = new Map()) {
+  const nodes = nodeById(result);
+  const n = nodes.get(id);
+  const name = n.named ? n.label : `${n.label} (${n.id})`;
+  const ins = n.inputs.map((i) => nodes.get(i).value);
+  const sym = symbols.get(n.op) ?? n.label;
+  if (!n.inputs.length || !ins.every(isScalar) || !isScalar(n.value)) return `${name} = ${fmtCompact(n.value, 4, 4)}`;
+  const args = ins.map((v, i) => (i === 0 ? fmt(v) : fmtTerm(v)));
+  const expr = INFIX.has(n.op) ? args.join(` ${sym} `) : `${sym}(${ins.map(fmt).join(", ")})`;
+  return `${name} = ${expr} = ${fmt(n.value)}`;
+}
+
+export function describe(result, script, frame, symbols = new Map()) {
   const nodes = nodeById(result);
   // an unnamed gate is called by its symbol and id: "× (mul#1)"
   const label = (id) => {
@@ -24,7 +39,7 @@ export function describe(result, script, frame) {
   }
   if (frame.phase === "forward") {
     const ids = frame.level ?? [];
-    const items = ids.slice(0, MAX_ITEMS).map((id) => `${label(id)} = ${fmtCompact(nodes.get(id).value, 4, 4)}`);
+    const items = ids.slice(0, MAX_ITEMS).map((id) => forwardText(result, id, symbols));
     if (ids.length > MAX_ITEMS) items.push(`… ${ids.length - MAX_ITEMS} more`);
     return { title: `Forward ${frame.k}/${script.forwardFrames}`, parts: [{ text: "Computing " }, { text: items.join(";  "), kind: "num" }] };
   }
@@ -65,10 +80,10 @@ export function describe(result, script, frame) {
   return { title: `Backward ${cur.index + 1}/${B}`, parts };
 }
 
-export function showNarration(el, result, script, frame) {
+export function showNarration(el, result, script, frame, symbols) {
   clear(el);
   if (!result || !script) return;
-  const { title, parts } = describe(result, script, frame);
+  const { title, parts } = describe(result, script, frame, symbols);
   el.append(h("strong", { class: "n-title", text: title }));
   for (const p of parts) el.append(p.kind ? h("span", { class: `n-${p.kind}`, text: p.text }) : document.createTextNode(p.text));
 }

@@ -327,8 +327,8 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     return `∇ ${shapeOf(g).join("×")}`;
   }
 
-  /** Dots travel along the edges from the target back to the source. */
-  function pulse(indices, duration) {
+  /** Dots travel along the edges from the target back to the source (or forward, in blue). */
+  function pulse(indices, duration, { forward = false } = {}) {
     if (!result || !indices.length || duration <= 0) return Promise.resolve();
     const paths = new Map();
     edgeLayer.selectAll("g.edge").each(function (d) {
@@ -340,10 +340,11 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       if (!path) continue;
       const len = path.getTotalLength();
       const m = magnitude(result.edges[i].grad);
-      const dot = pulseLayer.append("circle").attr("class", "pulse").attr("r", 3 + 2.5 * scale.t(m || scale.lo))
-        .style("fill", m > 0 ? scale.color(m) : null);
+      const dot = pulseLayer.append("circle").attr("class", forward ? "pulse fwd" : "pulse")
+        .attr("r", forward ? 3.5 : 3 + 2.5 * scale.t(m || scale.lo))
+        .style("fill", !forward && m > 0 ? scale.color(m) : null);
       const at = (t) => {
-        const p = path.getPointAtLength(len * (1 - t));
+        const p = path.getPointAtLength(len * (forward ? t : 1 - t));
         return `translate(${p.x},${p.y})`;
       };
       dot.attr("transform", at(0));

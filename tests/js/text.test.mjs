@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { texName, texText, fillTemplate } from "../../static/js/tex.js";
 import { caretLine, offsetOf, freeVariables } from "../../static/js/editor.js";
-import { describe as describeFrame } from "../../static/js/narration.js";
+import { describe as describeFrame, forwardText } from "../../static/js/narration.js";
 import { buildScript, frameAt } from "../../static/js/steps.js";
 import { graphSpecFromResult, parseLayers, parseRows } from "../../static/js/requests.js";
 import { fixture } from "./helpers.mjs";
@@ -60,4 +60,13 @@ test("free variables: the inputs an expression needs", () => {
   assert.deepEqual(freeVariables("h = relu(W1 @ x)  # a comment with words\nf = sum(W2 @ h)"), ["W1", "x", "W2"]);
   assert.deepEqual(freeVariables("2 * (x * y + max(z, w))"), ["x", "y", "z", "w"]);
   assert.deepEqual(freeVariables("a = 1\nb = a == c"), ["c"]);
+});
+
+test("forward steps are written with their numbers", () => {
+  const r = fixture("cs231n-simple");
+  const symbols = new Map([["add", "+"], ["mul", "×"]]);
+  assert.equal(forwardText(r, "q", symbols), "q = -2 + 5 = 3");
+  assert.equal(forwardText(r, "f", symbols), "f = 3 × (-4) = -12");
+  const v = fixture("vectorized-norm");
+  assert.equal(forwardText(v, "q"), "q = [0.22, 0.26]");
 });
