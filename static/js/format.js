@@ -15,6 +15,7 @@ export function fmt(x, digits = DIGITS) {
   if (typeof x !== "number" || Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "∞" : "-∞";
   if (x === 0) return "0";
+  if (!(digits >= 1 && digits <= 21)) digits = DIGITS;
   const a = Math.abs(x);
   if (a >= 1e5 || a < 1e-3) {
     const [m, e] = x.toExponential(Math.max(0, digits - 2)).split("e");

@@ -20,7 +20,7 @@ export function forwardText(result, id, symbols = new Map()) {
   const sym = symbols.get(n.op) ?? n.label;
   if (!n.inputs.length || !ins.every(isScalar) || !isScalar(n.value)) return `${name} = ${fmtCompact(n.value, 4, 4)}`;
   const args = ins.map((v, i) => (i === 0 ? fmt(v) : fmtTerm(v)));
-  const expr = INFIX.has(n.op) ? args.join(` ${sym} `) : `${sym}(${ins.map(fmt).join(", ")})`;
+  const expr = INFIX.has(n.op) ? args.join(` ${sym} `) : `${sym}(${ins.map((v) => fmt(v)).join(", ")})`;
   return `${name} = ${expr} = ${fmt(n.value)}`;
 }
 
