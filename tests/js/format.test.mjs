@@ -59,3 +59,7 @@ test("shapes and magnitudes", () => {
   assert.equal(magnitude([[-1, 3]]), 2);
   assert.deepEqual(addValues([1, 2], [3, 4]), [4, 6]);
 });
+
+test("fmt survives being mapped (an index is not a digit count)", () => {
+  assert.deepEqual([0.5, -2, 3.14159].map(fmt), ["0.5", "-2", "3.142"]);
+});
