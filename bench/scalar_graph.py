@@ -4,10 +4,14 @@ An MLP 2-16-16-1 (relu, relu, identity; half_sse averaged over the batch) in the
 one scalar node per weight, product, pre-activation and activation, every sample its own copy.
 A batch of 26 samples gives ~10,000 nodes. Timed, interleaved, medians over the repetitions:
 
-- chainrule run      engine.run(): leaf checks, shapes, budget, forward, backward
+- chainrule run      engine.run(): leaf checks, shapes, budget, forward, backward (a graph
+                     this size goes through the levelized executor)
 - chainrule to_dict  serialize.trace_to_dict() of that trace
 - chainrule dumps    orjson bytes of that document
 - chainrule total    the three together (the graph is built once, outside the timing)
+- sequential         the same three through the sequential passes (engine.forward and
+                     engine.backward, one node at a time): what the levelized executor replaces;
+                     its JSON must be byte-identical
 - network_job        the whole POST /api/network computation (build the graph too), reference
 - micrograd          micrograd.engine.Value: build the same MLP with the same weights, forward
                      and backward on the same batch (no serialization: it has none)
@@ -27,21 +31,18 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import blas_note, median_ms
 
 import app.builders.network_layers as network_layers
 from app.builders.network import by_neuron_name, make_spec, neuron_names
 from app.builders.network_layers import neuron_inputs, neurons_graph
-from app.graph.engine import Trace, run
+from app.graph.engine import Trace, backward, forward, leaf_values, run
+from app.graph.shapes import Budget, check_budget, infer_shapes
 from app.network_service import network_job
 from app.serialize import dumps, trace_to_dict
 from app.service import Limits
@@ -82,6 +83,21 @@ def chainrule(s: dict[str, Any]) -> tuple[Trace, bytes, tuple[float, float, floa
     return trace, body, (t1 - t0, t2 - t1, t3 - t2)
 
 
+def sequential(s: dict[str, Any]) -> tuple[bytes, tuple[float, float, float]]:
+    """run() without the levelized executor: the node-by-node passes."""
+    t0 = time.process_time()
+    graph = s["graph"]
+    leaves = leaf_values(graph, s["values"])
+    check_budget(graph, infer_shapes(graph, {k: v.shape for k, v in leaves.items()}), Budget())
+    trace = backward(graph, forward(graph, leaves))
+    t1 = time.process_time()
+    doc = trace_to_dict(trace)
+    t2 = time.process_time()
+    body = dumps(doc)
+    t3 = time.process_time()
+    return body, (t1 - t0, t2 - t1, t3 - t2)
+
+
 def micrograd_grads(s: dict[str, Any]) -> dict[str, float]:
     """Forward + backward with micrograd; the gradient of every parameter by neurons-view name."""
     from micrograd.engine import Value
@@ -116,16 +132,13 @@ def micrograd_grads(s: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def median_ms(xs: list[float]) -> float:
-    return statistics.median(xs) * 1e3
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--batch", type=int, default=26, help="samples (26: ~10k nodes)")
     ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--profile", action="store_true", help="pyinstrument the chainrule total")
     args = ap.parse_args()
+    print(blas_note())
     s = setup(args.batch)
     graph = s["graph"]
     print(f"MLP {'-'.join(map(str, LAYERS))} ({', '.join(ACTS)}), half_sse, batch {args.batch}: "
@@ -140,15 +153,20 @@ def main() -> None:
           f"({'OK' if worst < 1e-9 else 'MISMATCH'}); JSON {len(body) / 1e6:.2f} MB")
     if worst >= 1e-9:
         sys.exit("gradients disagree with micrograd")
+    same = sequential(s)[0] == body
+    print("levelized executor vs sequential passes: JSON "
+          f"{'byte-identical' if same else 'DIFFERS'}")
+    if not same:
+        sys.exit("the levelized executor changed the document")
 
-    timings: dict[str, list[float]] = {k: [] for k in
-                                       ("run", "to_dict", "dumps", "total", "job", "micrograd")}
+    timings: dict[str, list[float]] = {
+        k: [] for k in ("run", "to_dict", "dumps", "total", "job", "micrograd", "seq_run",
+                        "seq_to_dict", "seq_total")}
     limits = Limits()
-    jobs: list[tuple[str, Callable[[], None]]] = [
-        ("chainrule", lambda: None), ("job", lambda: None), ("micrograd", lambda: None)]
+    jobs = ["chainrule", "job", "micrograd", "sequential"]
     for rep in range(args.reps):
-        order = jobs[rep % 3:] + jobs[:rep % 3]  # rotate who goes first
-        for name, _ in order:
+        order = jobs[rep % len(jobs):] + jobs[:rep % len(jobs)]  # rotate who goes first
+        for name in order:
             gc.collect()
             if name == "chainrule":
                 _, _, (a, b, c) = chainrule(s)
@@ -156,6 +174,11 @@ def main() -> None:
                 timings["to_dict"].append(b)
                 timings["dumps"].append(c)
                 timings["total"].append(a + b + c)
+            elif name == "sequential":
+                _, (a, b, c) = sequential(s)
+                timings["seq_run"].append(a)
+                timings["seq_to_dict"].append(b)
+                timings["seq_total"].append(a + b + c)
             elif name == "job":
                 t0 = time.process_time()
                 network_job(s["req"], limits)
@@ -166,7 +189,7 @@ def main() -> None:
                 timings["micrograd"].append(time.process_time() - t0)
 
     mg_ms = median_ms(timings["micrograd"])
-    print(f"\nmedians of {args.reps} interleaved repetitions "
+    print(f"\nCPU time (time.process_time), medians of {args.reps} interleaved repetitions "
           "(speed-up = micrograd time / this time)")
     print(f"{'what':<44}{'ms':>10}{'speed-up':>12}")
     rows = [
@@ -175,6 +198,9 @@ def main() -> None:
         ("chainrule orjson dumps", "dumps"),
         ("chainrule total (run+to_dict+dumps)", "total"),
         ("network_job (whole /api/network compute)", "job"),
+        ("sequential passes: forward+backward", "seq_run"),
+        ("sequential passes: trace_to_dict", "seq_to_dict"),
+        ("sequential passes: total", "seq_total"),
         ("micrograd forward+backward", "micrograd"),
     ]
     for label, key in rows:
@@ -183,6 +209,9 @@ def main() -> None:
     total = median_ms(timings["total"])
     print(f"\ntarget: chainrule total >= 10x faster than micrograd: "
           f"{mg_ms / total:.2f}x -> {'MET' if mg_ms / total >= 10 else 'NOT MET'}")
+    print(f"levelized executor vs sequential passes: forward+backward "
+          f"{median_ms(timings['seq_run']) / median_ms(timings['run']):.2f}x faster, total "
+          f"{median_ms(timings['seq_total']) / total:.2f}x")
 
     if args.profile:
         from pyinstrument import Profiler
