@@ -64,6 +64,11 @@ function show(result, request, exampleId, frame, keepLog) {
   renderer.setGraph(result, layout, symbols);
   const k = Math.max(0, Math.min(script.frames, frame ?? 0));
   const history = result.loss_history ?? [];
+  // a request equal to an example's is that example (the menu and the link say so)
+  const named = hashFor(request, store.get().examples, exampleId).example;
+  exampleId = named ?? null;
+  $("#example-select").value = exampleId ?? "";
+  if (!exampleId) $("#example-description").textContent = "";
   const trainLog = keepLog ? [...store.get().trainLog, ...history.slice(store.get().trainLog.length ? 1 : 0)] : history.slice();
   store.set({ result, script, layout, request, exampleId, frame: k, selection: null, error: null, trainLog });
   renderer.setFrame(frameAt(script, k));

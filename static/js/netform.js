@@ -60,6 +60,7 @@ export function createNetworkForm(form, { onRun }) {
     $("#net-inputs").value = JSON.stringify(req.inputs ?? [[0.05, 0.1]]).replace(/,/g, ", ");
     $("#net-targets").value = JSON.stringify(req.targets ?? [[0.01, 0.99]]).replace(/,/g, ", ");
     $("#net-lr").value = String(req.learning_rate ?? 0.5);
+    $("#net-steps").value = String(req.steps ?? 1);
     $("#net-seed").value = req.seed ?? "";
     $("#net-view").value = req.view ?? "neurons";
     $("#net-biases").checked = !!req.train_biases;
@@ -81,6 +82,8 @@ export function createNetworkForm(form, { onRun }) {
     if (targets.value.length !== inputs.value.length) return fail("Give one target row per input row.");
     const lr = Number($("#net-lr").value);
     if (!Number.isFinite(lr) || lr < 0) return fail("The learning rate is a number ≥ 0.");
+    const steps = Number($("#net-steps").value);
+    if (!Number.isInteger(steps) || steps < 0 || steps > 10000) return fail("Steps: a whole number from 0 to 10000.");
     const acts = currentActs();
     const body = {
       layers: sizes,
@@ -91,7 +94,7 @@ export function createNetworkForm(form, { onRun }) {
       learning_rate: lr,
       train_biases: $("#net-biases").checked,
       view: $("#net-view").value,
-      steps: base && Number.isInteger(base.steps) ? base.steps : 1,
+      steps,
     };
     const seed = $("#net-seed").value.trim();
     if (seed !== "") body.seed = Number(seed);

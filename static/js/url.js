@@ -51,8 +51,9 @@ export function encodeHash(s) {
  * example's, else expr+values for a plain expression, else the whole request.
  */
 export function hashFor(request, examples, exampleId) {
-  const ex = examples.find((e) => e.id === exampleId);
-  if (ex && ex.endpoint === request.endpoint && sameJSON(ex.request, request.body)) return { example: ex.id };
+  const same = (e) => e.endpoint === request.endpoint && sameJSON(e.request, request.body);
+  const ex = examples.find((e) => e.id === exampleId && same(e)) ?? examples.find(same);
+  if (ex) return { example: ex.id };
   const b = request.body;
   const keys = Object.keys(b).filter((k) => b[k] !== undefined);
   if (request.endpoint === "/api/graph" && typeof b.expression === "string" && keys.every((k) => k === "expression" || k === "values")) {

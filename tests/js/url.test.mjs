@@ -26,6 +26,8 @@ test("any request round-trips through #req=<base64url json>", () => {
 test("hashFor picks the shortest form that reproduces the request", () => {
   assert.deepEqual(hashFor({ endpoint: "/api/graph", body: { values: { z: -4, y: 5, x: -2 }, expression: "q = x + y\nf = q * z" } }, examples, "cs231n-simple"), { example: "cs231n-simple" });
   assert.deepEqual(hashFor({ endpoint: "/api/graph", body: { expression: "x*y", values: { x: 1 } } }, examples, "cs231n-simple"), { expr: "x*y", values: { x: 1 } });
+  // typing an example's expression back in is that example again
+  assert.deepEqual(hashFor({ endpoint: "/api/graph", body: { expression: "q = x + y\nf = q * z", values: { x: -2, y: 5, z: -4 } } }, examples, null), { example: "cs231n-simple" });
   const net = { endpoint: "/api/network", body: { layers: [1, 1] } };
   assert.deepEqual(hashFor(net, examples, null), { req: net });
 });
