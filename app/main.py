@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api import errors
 from app.api.body_limit import BodyLimit
-from app.api.routes import graph, meta, network, pages
+from app.api.routes import docs, graph, meta, network, pages
 from app.api.security import SecurityHeaders
 from app.paths import STATIC_DIR
 from app.settings import Settings, get_settings
@@ -25,7 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Forward and backward passes of computation graphs, node by node and edge by "
         "edge, as JSON.",
-        # Swagger/ReDoc would load their assets from a CDN: off; /openapi.json is served.
+        # FastAPI's Swagger/ReDoc pages load their assets from a CDN: ours (routes/docs.py)
+        # serves vendored ones.
         docs_url=None,
         redoc_url=None,
     )
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graph.router)
     app.include_router(network.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(

@@ -9,6 +9,7 @@
 //   katex/dist/katex.min.js, katex.min.css  global `katex`; the CSS is rewritten to name only
 //   katex/dist/fonts/*.woff2                the woff2 fonts (the only ones shipped)
 //   @dagrejs/dagre/dist/dagre.min.js       UMD, global `dagre` (bundles @dagrejs/graphlib)
+//   swagger-ui-dist/swagger-ui-bundle.js, swagger-ui.css   the API docs page (/docs)
 // plus the license of every package whose code is in those files, and README.md with versions.
 
 import { createHash } from "node:crypto";
@@ -76,6 +77,10 @@ for (const font of named) {
 // dagre: UMD browserify bundle that includes graphlib.
 files.set("dagre.min.js", read("@dagrejs/dagre", "dist/dagre.min.js"));
 
+// Swagger UI for the API docs page (/docs): the prebuilt bundle and its CSS.
+files.set("swagger-ui-bundle.js", read("swagger-ui-dist", "swagger-ui-bundle.js"));
+files.set("swagger-ui.css", read("swagger-ui-dist", "swagger-ui.css"));
+
 // Licenses of everything whose code is in the files above.
 const LICENSED = [
   ["d3", "d3"],
@@ -85,6 +90,7 @@ const LICENSED = [
   ["katex", "katex"],
   ["@dagrejs/dagre", "dagre"],
   ["@dagrejs/graphlib", "dagre (bundled)"],
+  ["swagger-ui-dist", "swagger-ui"],
 ];
 for (const [name] of LICENSED) {
   const dir = join(NM, name);
@@ -95,6 +101,11 @@ for (const [name] of LICENSED) {
   }
   files.set(`licenses/${name.replace("/", "__")}.LICENSE`, read(name, lic));
 }
+// the licenses of the third-party code inside Swagger UI's bundle
+files.set(
+  "licenses/swagger-ui-bundle.js.LICENSE.txt",
+  read("swagger-ui-dist", "swagger-ui-bundle.js.LICENSE.txt"),
+);
 
 // README with versions and checksums.
 const sha = (buf) => createHash("sha256").update(buf).digest("hex").slice(0, 16);
@@ -113,6 +124,7 @@ const rows = [
   ["katex", "katex.min.js (global `katex`), katex.min.css (woff2 fonts only), fonts/*.woff2"],
   ["@dagrejs/dagre", "dagre.min.js (UMD, global `dagre`; bundles @dagrejs/graphlib)"],
   ["@dagrejs/graphlib", "inside dagre.min.js"],
+  ["swagger-ui-dist", "swagger-ui-bundle.js, swagger-ui.css (the API docs page, /docs)"],
   ["delaunator", "inside d3.min.js"],
   ["robust-predicates", "inside d3.min.js"],
   ["internmap", "inside d3.min.js"],

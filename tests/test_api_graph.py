@@ -144,7 +144,10 @@ def test_ops_examples_health_and_openapi(client: TestClient) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
     spec = client.get("/openapi.json").json()
     assert "/api/graph" in spec["paths"]
-    assert client.get("/docs").status_code == 404  # no CDN-loaded Swagger
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/static/vendor/swagger-ui-bundle.js" in docs.text
+    assert "http" not in docs.text.replace("http-equiv", "")  # nothing from another origin
+    assert "script-src 'self';" in docs.headers["content-security-policy"]
 
 
 def test_security_headers_on_every_response(client: TestClient) -> None:

@@ -65,13 +65,21 @@ class GraphSpec(Strict_):
 class GraphRequest(Strict_):
     """What /api/graph evaluates: an expression or a graph, with the values of its inputs."""
 
-    expression: Annotated[Text, Field(max_length=10_000)] | None = Field(
-        None, examples=["(x + y) * z"]
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"expression": "q = x + y; f = q * z", "values": {"x": -2, "y": 5, "z": -4}},
+                {"graph": {"nodes": [{"id": "x", "op": "input"},
+                                     {"id": "y", "op": "mul", "inputs": ["x", "x"]}],
+                           "output": "y"}, "values": {"x": 3}},
+            ]
+        },
     )
+
+    expression: Annotated[Text, Field(max_length=10_000)] | None = None
     graph: GraphSpec | None = None
-    values: dict[NodeId, Value] = Field(
-        default_factory=dict, max_length=10_000, examples=[{"x": -2, "y": 5, "z": -4}]
-    )
+    values: dict[NodeId, Value] = Field(default_factory=dict, max_length=10_000)
     explain: list[NodeId] = Field(
         default_factory=list, max_length=50, description="node ids whose derivation to return"
     )
