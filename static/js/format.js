@@ -73,13 +73,6 @@ export function magnitude(v) {
   return xs.reduce((s, x) => s + Math.abs(x), 0) / xs.length;
 }
 
-/** Elementwise a + b for two values of the same shape (numbers or nested lists). */
-export function addValues(a, b) {
-  if (a === null || a === undefined) return b;
-  if (Array.isArray(a)) return a.map((x, i) => addValues(x, b[i]));
-  return a + b;
-}
-
 /** "0.0363 + (-0.0195) = 0.0168" for the contributions that fan in to one gradient. */
 export function fmtSum(terms, total, digits = DIGITS) {
   const parts = terms.map((t, i) => (i === 0 ? fmt(t, digits) : fmtTerm(t, digits)));

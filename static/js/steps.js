@@ -119,15 +119,6 @@ export function arrivals(result, fired) {
   return m;
 }
 
-/** Every edge carrying gradient out of a node (its fan-out), in the order they fire. */
-export function outgoing(result, id) {
-  const out = [];
-  result.edges.forEach((e, i) => {
-    if (e.source === id && e.grad !== null && e.grad !== undefined) out.push(i);
-  });
-  return out;
-}
-
 /** What the output is called in "∂out/∂x": its name, or "f" for an unnamed expression. */
 export function outputName(result) {
   const n = nodeById(result).get(result.output);

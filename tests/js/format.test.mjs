@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fmt, fmtTerm, fmtSum, fmtCompact, parseValue, shapeOf, magnitude, addValues, valueToText } from "../../static/js/format.js";
+import { fmt, fmtTerm, fmtSum, fmtCompact, parseValue, shapeOf, magnitude, valueToText } from "../../static/js/format.js";
 
 test("fmt: four significant digits, trailing zeros dropped", () => {
   assert.equal(fmt(0.036254), "0.03625");
@@ -57,7 +57,6 @@ test("shapes and magnitudes", () => {
   assert.deepEqual(shapeOf([1, 2]), [2]);
   assert.deepEqual(shapeOf([[1, 2, 3], [4, 5, 6]]), [2, 3]);
   assert.equal(magnitude([[-1, 3]]), 2);
-  assert.deepEqual(addValues([1, 2], [3, 4]), [4, 6]);
 });
 
 test("fmt survives being mapped (an index is not a digit count)", () => {
