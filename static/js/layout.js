@@ -76,7 +76,7 @@ export function layoutGraph(result, dagre, opts = {}) {
     nodesep: network ? 24 : 30, // room for a fan-in sum under a box
     ranksep: network ? 64 : 120, // room for the edge labels between the columns
     edgesep: 12,
-    marginx: 24,
+    marginx: 48, // a fan-in sum under a box may be wider than the box
     marginy: 24,
     ranker: "network-simplex",
   });

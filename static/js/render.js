@@ -245,8 +245,8 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       const partial = !finalized.has(id) && got.length > 0;
       g.classed("partial", partial);
       g.select(".grad-partial").text(partial ? partialText(got, total) : "");
-      // a fan-in sum shows when its node completes, and stays on at the end
-      const sum = (justFinal.has(id) || frame.phase === "done") && finalized.has(id) && got.length > 1;
+      // a fan-in sum shows when its node completes, and an inner node's stays on at the end
+      const sum = (justFinal.has(id) || (frame.phase === "done" && d.n.inputs.length > 0)) && finalized.has(id) && got.length > 1;
       g.select(".grad-sum").text(sum ? sumText(got, d.n.grad) : "");
     });
     // gradients, in the order they were finalized

@@ -376,3 +376,23 @@ def test_edges_follow_their_nodes_across_graphs(page: Any, live_url: str) -> Non
         page.wait_for_timeout(100)
         for src, tgt, starts, ends in page.evaluate(EDGE_GEOMETRY):
             assert starts and ends, f"{example}: edge {src} -> {tgt} is drawn away from its nodes"
+
+
+def test_share_link_reopens_the_network_at_its_step(page: Any, live_url: str) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    url, endpoint = seed_url(live_url)
+    open_and_capture(page, url, endpoint)
+    page.select_option("#speed", "16")
+    for _ in range(3):
+        page.get_by_role("button", name="Step forward").click()
+        page.wait_for_selector(".pulse", state="detached")
+    page.get_by_role("button", name="Share link").click()
+    page.wait_for_selector("#toast:not([hidden])")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert "frame=3" in link
+    page.goto(f"{live_url}/#example=gates")
+    page.wait_for_selector("#graph [data-node-id='x']")
+    page.goto(link)
+    page.wait_for_selector("#graph [data-node-id='E_total']")
+    page.wait_for_selector("body[data-phase='forward']")
+    assert (page.text_content("#step-counter") or "").startswith("3 /")
