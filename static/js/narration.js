@@ -11,6 +11,13 @@ const MAX_ITEMS = 5;
 
 const INFIX = new Set(["add", "sub", "mul", "div", "pow"]);
 
+// the course's gate patterns, as the API tags the edges
+const PATTERN_WORDS = new Map([
+  ["add-distributes", "add distributes: every input gets the upstream gradient unchanged"],
+  ["mul-swaps", "mul swaps: each input's local gradient is the other input"],
+  ["max-routes", "max routes: the whole gradient goes to the larger input, the other gets 0"],
+]);
+
 /** "dot = 4 + (-3) = 1", "f = σ(1) = 0.7311": a forward step with its numbers (scalars only). */
 export function forwardText(result, id, symbols = new Map()) {
   const nodes = nodeById(result);
@@ -76,6 +83,8 @@ export function describe(result, script, frame, symbols = new Map()) {
       parts.push({ text: `${j ? ";  " : ""}${label(e.source)} gets ` }, { text: eq, kind: "num" });
     });
     if (cur.edges.length > MAX_ITEMS) parts.push({ text: `; … ${cur.edges.length - MAX_ITEMS} more` });
+    const pattern = result.edges[cur.edges[0]].patterns.find((p) => PATTERN_WORDS.has(p));
+    if (pattern) parts.push({ text: ` (${PATTERN_WORDS.get(pattern)})`, kind: "note" });
   }
   return { title: `Backward ${cur.index + 1}/${B}`, parts };
 }

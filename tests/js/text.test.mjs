@@ -70,3 +70,14 @@ test("forward steps are written with their numbers", () => {
   const v = fixture("vectorized-norm");
   assert.equal(forwardText(v, "q"), "q = [0.22, 0.26]");
 });
+
+test("narration names the gate pattern of a step", () => {
+  const r = fixture("gates");
+  const s = buildScript(r);
+  const texts = [];
+  for (let k = s.forwardFrames + 1; k <= s.frames; k++) texts.push(describeFrame(r, s, frameAt(s, k, { arrived: false })).parts.map((p) => p.text).join(""));
+  const all = texts.join("\n");
+  assert.match(all, /mul swaps/);
+  assert.match(all, /add distributes/);
+  assert.match(all, /max routes/);
+});
