@@ -32,6 +32,12 @@ export function valueView(v, cls = "") {
   return table;
 }
 
+/** A number for KaTeX: 4.39e-4 as 4.39 \times 10^{-4}. */
+function texNumber(x) {
+  const [m, e] = fmt(x).split("e");
+  return e === undefined ? m : `${m} \\times 10^{${e}}`;
+}
+
 function tex(tag, source, display = false) {
   const el = h(tag, { class: display ? "tex display" : "tex" });
   renderTex(el, source, { display });
@@ -90,7 +96,10 @@ function nodeView(el, result, n, ops, frame, onGradcheck, onExplain, canExplain)
     const locals = h("div", { class: "locals" });
     n.inputs.forEach((src, i) => {
       const d = op.dlatex[Math.min(i, op.dlatex.length - 1)];
-      locals.append(tex("div", `${partial(name, ins[i])} = ${fillTemplate(d, ins, name)}`, true));
+      // with its number when the local gradient is one (the API sends it per edge)
+      const e = result.edges.find((x) => x.target === n.id && x.slot === i);
+      const num = e && isScalar(e.local_grad) ? ` = ${texNumber(e.local_grad)}` : "";
+      locals.append(tex("div", `${partial(name, ins[i])} = ${fillTemplate(d, ins, name)}${num}`, true));
     });
     el.append(locals);
     if (op.note) el.append(h("p", { class: "note small", text: op.note }));
