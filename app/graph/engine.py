@@ -239,7 +239,7 @@ def run(
 # first (not from 0, which would turn -0.0 into 0.0). (3) On a NaN or an infinity anywhere it
 # gives up (returns None) and the sequential passes run again and raise the very same error.
 
-LEVELIZE_MIN_NODES = 256
+LEVELIZE_MIN_NODES = 128
 EXACT_VECTOR_OPS = frozenset(
     {"add", "sub", "mul", "div", "neg", "identity", "max", "min", "abs", "relu", "leaky_relu",
      "sqrt"}
