@@ -17,7 +17,7 @@ function tex(source, display = true) {
 }
 
 /** @param {HTMLElement} el @param {string} name @param {import("./api.js").Derivation|null} d */
-export function showDerivation(el, name, d, { loading = false, error = null } = {}) {
+export function showDerivation(el, name, d, { loading = false, error = null, onPath = () => {} } = {}) {
   clear(el);
   if (loading) return el.append(h("p", { class: "muted", text: `Deriving ∂E/∂${name}…` }));
   if (error) return el.append(h("p", { class: "error-message", text: error }));
@@ -26,8 +26,16 @@ export function showDerivation(el, name, d, { loading = false, error = null } = 
   const paths = Array.isArray(d.paths) ? d.paths : [];
   if (d.symbol) el.append(tex(`${d.symbol} = ${paths.length > 1 ? "\\sum_{\\text{paths}} \\prod \\text{factors}" : "\\prod \\text{factors}"}`));
   paths.forEach((p, i) => {
-    const box = h("div", { class: "path" });
-    if (paths.length > 1) box.append(h("h4", { text: `Path ${i + 1} of ${paths.length}` }));
+    // pointing at (or focusing) a path marks it on the graph
+    const box = h("div", { class: "path", tabindex: "0", "aria-label": `Path ${i + 1}: ${(p.stops ?? []).join(" ← ")}` });
+    const show = () => onPath(p.stops ?? null);
+    const hide = () => onPath(null);
+    box.addEventListener("mouseenter", show);
+    box.addEventListener("mouseleave", hide);
+    box.addEventListener("focus", show);
+    box.addEventListener("blur", hide);
+    const route = (p.stops ?? []).join(" → ");
+    box.append(h("h4", { text: paths.length > 1 ? `Path ${i + 1} of ${paths.length}` : "The path" }, [route ? h("span", { class: "route", text: `  ${route}` }) : null]));
     const table = h("table", { class: "factors" });
     for (const f of p.factors ?? []) {
       const sym = h("td", { class: "f-sym" });

@@ -236,8 +236,10 @@ async function refreshDerivation(s) {
     return;
   }
   panel.hidden = false;
+  const onPath = (stops) => renderer.highlightPath(stops);
+  renderer.highlightPath(null);
   const have = s.result.derivations?.[node.id] ?? derivationCache.get(s.result)?.get(node.id);
-  if (have) return showDerivation(body, node.label, have);
+  if (have) return showDerivation(body, node.label, have, { onPath });
   showDerivation(body, node.label, null, { loading: true });
   try {
     const req = { ...s.request.body, explain: [node.id] };
@@ -246,7 +248,7 @@ async function refreshDerivation(s) {
     const d = res.derivations?.[node.id] ?? null;
     if (!derivationCache.has(s.result)) derivationCache.set(s.result, new Map());
     derivationCache.get(s.result).set(node.id, d);
-    if (store.get().selection === sel) showDerivation(body, node.label, d, d ? {} : { error: "No derivation was returned for this node." });
+    if (store.get().selection === sel) showDerivation(body, node.label, d, d ? { onPath } : { error: "No derivation was returned for this node." });
   } catch (err) {
     if (store.get().selection === sel) showDerivation(body, node.label, null, { error: err.message });
   }

@@ -385,6 +385,27 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     (animated ? svg.transition().duration(400) : svg).call(zoom.transform, t);
   }
 
+  /**
+   * Mark one chain-rule path (its named stops, as the derivation lists them, and the unnamed
+   * gates between consecutive stops); null clears it.
+   */
+  function highlightPath(stops) {
+    const on = new Set(stops ?? []);
+    if (stops && result) {
+      const pairs = new Set();
+      for (let i = 0; i + 1 < stops.length; i++) pairs.add(JSON.stringify([stops[i + 1], stops[i]]));
+      // a node g between consecutive stops a -> g -> b (a gate, or E_o2 between o2 and E_total)
+      for (const n of result.nodes) {
+        if (on.has(n.id)) continue;
+        const outs = result.edges.filter((e) => e.source === n.id).map((e) => e.target);
+        if (n.inputs.some((a) => outs.some((b) => pairs.has(JSON.stringify([a, b]))))) on.add(n.id);
+      }
+    }
+    nodeLayer.selectAll("g.node").classed("on-path", (d) => on.has(d.n.id));
+    edgeLayer.selectAll("g.edge").classed("on-path", (d) => on.has(d.e.source) && on.has(d.e.target));
+    svg.classed("path-mode", !!stops);
+  }
+
   /** Zoom to a few nodes (a step's node and its inputs) at a legible scale. */
   function focusOn(ids, duration = 450) {
     if (!layout) return Promise.resolve();
@@ -418,7 +439,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
     svg.transition().duration(300).call(zoom.translateTo, lay.x, lay.y);
   }
 
-  return { setGraph, setFrame, pulse, stop, select, fit, reveal, focusOn, fitScale, get scale() { return scale; } };
+  return { setGraph, setFrame, pulse, stop, select, fit, reveal, focusOn, fitScale, highlightPath, get scale() { return scale; } };
 }
 
 /** The colour legend: a log-scale bar of |grad| with ticks, drawn into its own small SVG. */

@@ -396,3 +396,20 @@ def test_share_link_reopens_the_network_at_its_step(page: Any, live_url: str) ->
     page.wait_for_selector("#graph [data-node-id='E_total']")
     page.wait_for_selector("body[data-phase='forward']")
     assert (page.text_content("#step-counter") or "").startswith("3 /")
+
+
+def test_pointing_at_a_path_marks_it_on_the_graph(page: Any, live_url: str) -> None:
+    url, endpoint = seed_url(live_url)
+    open_and_capture(page, url, endpoint)
+    page.locator("#graph [data-node-id='w1']").dispatch_event("click")
+    page.wait_for_selector("#derivation .path")
+    page.locator("#derivation .path").nth(1).dispatch_event("mouseenter")
+    on = page.eval_on_selector_all(
+        "#graph .node.on-path", "gs => gs.map(g => g.getAttribute('data-node-id'))"
+    )
+    # the seed's second path for w1: through h1, o2's branch and E_o2
+    for node in ("w1", "z1", "h1", "z4", "o2", "E_o2", "E_total"):
+        assert node in on, node
+    assert "o1" not in on and "z3" not in on
+    page.locator("#derivation .path").nth(1).dispatch_event("mouseleave")
+    assert page.locator("#graph .node.on-path").count() == 0
