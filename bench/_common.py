@@ -33,7 +33,7 @@ def blas_note() -> str:
                             f"{i.get('architecture')} ({i.get('num_threads')} threads)"
                             for i in threadpool_info())
     except ImportError:
-        kernels = "threadpoolctl not installed (pip install -e '.[bench]')"
+        kernels = "unknown (pip install threadpoolctl to see the kernel)"
     env = (", ".join(f"{k}={v}" for k, v in pinned.items()) + " SET: numpy is slowed; "
            "rerun with env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE") if pinned else \
         "OPENBLAS_CORETYPE/L2_SIZE not set"
