@@ -56,7 +56,12 @@ export function describe(result, script, frame, symbols = new Map()) {
     const leaves = result.forward_order.filter((id) => nodes.get(id).op === "input");
     const items = leaves.slice(0, 6).map((id) => `${d(id)} = ${fmtCompact(nodes.get(id).grad, 4, 3)}`);
     if (leaves.length > 6) items.push(`… ${leaves.length - 6} more (click a node)`);
-    return { title: `Done ${B}/${B}`, parts: [{ text: "Every gradient has arrived: " }, { text: items.join(";  "), kind: "grad" }] };
+    if (!leaves.some((id) => nodes.get(id).grad != null)) {
+      return { title: "Done", parts: [{ text: `No input reaches ${out}: it is a constant, and there is nothing to differentiate.` }] };
+    }
+    const parts = [{ text: "Every gradient has arrived: " }, { text: items.join(";  "), kind: "grad" }];
+    if (result.seeded_with_ones) parts.push({ text: ` (${out} is not a number: these are the gradients of the sum of its entries)`, kind: "note" });
+    return { title: `Done ${B}/${B}`, parts };
   }
   if (!cur) return { title: "Done", parts: [] };
   const n = nodes.get(cur.node);
