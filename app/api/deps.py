@@ -13,7 +13,8 @@ from app.service import Limits
 from app.settings import Settings, get_settings
 
 
-def get_limits() -> Limits:
+@lru_cache
+def _limits() -> Limits:
     s: Settings = get_settings()
     return Limits(
         budget=Budget(max_nodes=s.max_nodes, max_elements=s.max_elements,
@@ -22,12 +23,21 @@ def get_limits() -> Limits:
     )
 
 
+async def get_limits() -> Limits:
+    return _limits()
+
+
 @lru_cache
-def get_compute() -> Compute:
-    """One worker pool per server process, started on first use."""
+def _compute() -> Compute:
     s = get_settings()
     return Compute(workers=s.compute_workers, deadline=s.deadline_seconds,
                    max_pending=s.max_pending)
+
+
+async def get_compute() -> Compute:
+    """One worker pool per server process, started on first use. The dependencies are
+    ``async def`` because they do no I/O: FastAPI would send a plain ``def`` to a thread."""
+    return _compute()
 
 
 LimitsDep = Annotated[Limits, Depends(get_limits)]
