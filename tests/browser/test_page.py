@@ -70,16 +70,22 @@ def assert_grads_match(page: Any, result: dict[str, Any]) -> None:
             assert shown_equals(t, v), f"{n['id']}: shows {t!r}, the API says {v}"
 
 
-def open_and_capture(page: Any, url: str, endpoint: str) -> dict[str, Any]:
+def open_and_capture(
+    page: Any, url: str, endpoint: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Open ``url`` and return the result the page received (the POST of ``body`` if given)."""
+
     def is_result(r: Any) -> bool:
-        return bool(r.url.endswith(endpoint) and r.request.method == "POST")
+        if not (r.url.endswith(endpoint) and r.request.method == "POST"):
+            return False
+        return body is None or json.loads(r.request.post_data or "null") == body
 
     with page.expect_response(is_result) as resp:
         page.goto(url)
     result = resp.value.json()
     page.wait_for_selector("#graph [data-node-id]")
     page.evaluate("window.__watchGrads()")
-    return result
+    return dict(result)
 
 
 def seed_url(live_url: str) -> tuple[str, str]:
@@ -413,3 +419,24 @@ def test_pointing_at_a_path_marks_it_on_the_graph(page: Any, live_url: str) -> N
     assert "o1" not in on and "z3" not in on
     page.locator("#derivation .path").nth(1).dispatch_event("mouseleave")
     assert page.locator("#graph .node.on-path").count() == 0
+
+
+def test_every_example_plays_and_inspects_cleanly(page: Any, live_url: str) -> None:
+    # a smoke test over what the API serves: jump to the end, open the inspector on nodes and
+    # edges; any exception, failed request or CSP violation fails the test (the page fixture)
+    for ex in httpx.get(f"{live_url}/api/examples").json():
+        url = f"{live_url}/#example={ex['id']}"
+        result = open_and_capture(page, url, ex["endpoint"], ex["request"])
+        page.wait_for_selector("#graph-status", state="hidden")
+        page.get_by_role("button", name="Jump to end").click()
+        page.wait_for_selector("body[data-phase='done']")
+        assert_grads_match(page, result)
+        nodes = page.locator("#graph [data-node-id]")
+        for i in range(min(nodes.count(), 12)):
+            nodes.nth(i).dispatch_event("click")
+            page.wait_for_selector("#inspector .insp-label")
+        edges = page.locator("#graph g.edge")
+        for i in range(min(edges.count(), 6)):
+            edges.nth(i).dispatch_event("click")
+            page.wait_for_selector("#inspector .insp-label")
+        assert page.locator("#inspector .katex-error").count() == 0
