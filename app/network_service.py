@@ -86,5 +86,23 @@ def network_document(req: Mapping[str, Any], limits: Limits) -> Json:
     return doc
 
 
+# Like app.service.is_small: a network this small (the seed's 2-2-2 with one sample and a few
+# steps, about 2 ms of work) is computed in place; a round trip to a worker would cost as much.
+INLINE_MAX_UNITS = 12
+INLINE_MAX_SAMPLES = 4
+INLINE_MAX_STEPS = 10
+INLINE_MAX_EXPLAIN = 4
+
+
+def is_small(req: Mapping[str, Any]) -> bool:
+    """Whether a validated /api/network request is cheap enough to compute in place."""
+    return (
+        sum(req["layers"]) <= INLINE_MAX_UNITS
+        and len(req["inputs"]) <= INLINE_MAX_SAMPLES
+        and int(req.get("steps", 0)) <= INLINE_MAX_STEPS
+        and len(req.get("explain") or []) <= INLINE_MAX_EXPLAIN
+    )
+
+
 def network_job(req: Mapping[str, Any], limits: Limits) -> bytes:
     return dumps(network_document(req, limits))

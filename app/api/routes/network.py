@@ -12,7 +12,7 @@ from app.activations import activations
 from app.api.deps import ComputeDep, LimitsDep
 from app.api.network_schemas import ActivationPublic, NetworkRequest, NetworkResult
 from app.api.routes.graph import ERRORS
-from app.network_service import network_job
+from app.network_service import is_small, network_job
 
 router = APIRouter(prefix="/api", tags=["network"])
 
@@ -40,7 +40,8 @@ async def post_network(body: NetworkRequest, limits: LimitsDep, compute: Compute
     W1, b1, z1 = W1 x + b1 (Z1 = X W1^T + b1), h1 (H1), ..., o (O), target (T), E_total.
     Training runs the layers graph; every step uses the gradients at that step's parameters;
     biases move only with ``train_biases``."""
-    body_bytes = await compute.run(network_job, body.model_dump(), limits)
+    req = body.model_dump()
+    body_bytes = await compute.run(network_job, req, limits, inline=is_small(req))
     return Response(body_bytes, media_type="application/json")
 
 
