@@ -75,7 +75,8 @@ export function describe(result, script, frame, symbols = new Map()) {
   } else {
     parts.push({ text: `${d(cur.node)} is complete` });
     if (got.length > 1 && got.every((i) => isScalar(result.edges[i].grad))) {
-      parts.push({ text: `: the sum over its ${got.length} uses, ` }, { text: fmtSum(got.map((i) => result.edges[i].grad), n.grad), kind: "grad" });
+      const terms = [...got].sort((a, b) => a - b).map((i) => result.edges[i].grad);
+      parts.push({ text: `: the sum over its ${got.length} uses, ` }, { text: fmtSum(terms, n.grad), kind: "grad" });
     } else {
       parts.push({ text: " = " }, { text: fmtCompact(n.grad, 4, 4), kind: "grad" });
     }

@@ -298,7 +298,8 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
   }
 
   function sumText(got, grad) {
-    const terms = got.map((i) => result.edges[i].grad);
+    // the complete sum reads in the graph's order (the seed's dE_o1/dh1 + dE_o2/dh1)
+    const terms = [...got].sort((a, b) => a - b).map((i) => result.edges[i].grad);
     if (terms.every(isScalar)) return fmtSum(terms, grad);
     return `sum of ${terms.length} contributions`;
   }

@@ -32,7 +32,12 @@ test("narration: the seed's fan-in is spelled out as a sum", () => {
   const k = s.forwardFrames + 1 + s.steps.findIndex((st) => st.node === "h1");
   const d = describeFrame(r, s, frameAt(s, k));
   const text = d.parts.map((p) => p.text).join("");
-  assert.match(text, /∂E_total\/∂h1 is complete: the sum over its 2 uses, -?[\d.e-]+ \+ .* = -?[\d.e-]+/);
+  // the seed's numbers, in its order: dE_total/dh1 = dE_o1/dh1 + dE_o2/dh1
+  assert.match(text, /∂E_total\/∂h1 is complete: the sum over its 2 uses, 0\.0554 \+ \(-0\.01905\) = 0\.03635/);
+  // step 1 of the seed: dE_total/dw5 = 0.7414 x 0.1868 x 0.5933 = 0.08217
+  const k5 = s.forwardFrames + 1 + s.steps.findIndex((st) => st.node === "w5*h1");
+  const t5 = describeFrame(r, s, frameAt(s, k5)).parts.map((p) => p.text).join("");
+  assert.match(t5, /w5 gets 0\.1385 × 0\.5933 = 0\.08217/);
   const end = describeFrame(r, s, frameAt(s, s.frames));
   assert.match(end.title, /^Done/);
 });
