@@ -10,14 +10,12 @@
 // Maps and data attributes, so an id like `<img src=x onerror=...>` or `__proto__` is inert.
 
 import { d3 } from "./lib.js";
-import { fmt, fmtCompact, fmtSum, flat, magnitude, isScalar, shapeOf } from "./format.js";
+import { fmtCompact, magnitude } from "./format.js";
 import { arrivals } from "./steps.js";
-import { CELL_W, CELL_H, MAX_CELLS, opTag } from "./layout.js";
 import { gradScale } from "./legend.js";
+import { buildNode, writeBlock } from "./nodes.js";
+import { edgeText, edgeTitle, equationText, partialText, sumText } from "./labels.js";
 
-const PAD = 6;
-const HEADER = 20;
-const CAP_W = 16; // the "v" / "∇" caption column
 
 export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
   const svg = d3.select(svgEl);
@@ -76,7 +74,7 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       .each(function (d) {
         d3.select(this).selectAll("path").attr("d", line(d.lay.points));
       })
-      .call((g) => g.selectAll("title").data((d) => [d]).join("title").text((d) => edgeTitle(d.e)));
+      .call((g) => g.selectAll("title").data((d) => [d]).join("title").text((d) => edgeTitle(result, d.e)));
 
     labelLayer
       .selectAll("g.edge-label")
@@ -120,68 +118,10 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
         }
       })
       .each(function (d) {
-        buildNode(d3.select(this), d.n, d.lay);
+        buildNode(d3.select(this), d.n, d.lay, symbols);
       });
     svg.on("click", () => onSelect(null));
     fit(false);
-  }
-
-  function buildNode(g, n, lay) {
-    g.selectAll("*").remove();
-    const w = lay.width;
-    const h = lay.height;
-    g.append("rect").attr("class", "box").attr("x", -w / 2).attr("y", -h / 2).attr("width", w).attr("height", h).attr("rx", lay.kind === "gate" ? 14 : 7);
-    const title = g.append("text").attr("class", "title").attr("x", -w / 2 + PAD).attr("y", -h / 2 + PAD + 12);
-    title.append("tspan").attr("class", "label").text(n.label);
-    const tag = opTag({ ...n, opSymbol: symbols.get(n.op) });
-    if (lay.kind !== "gate" && tag !== n.label) title.append("tspan").attr("class", "tag").attr("dx", 6).text(tag);
-    if (lay.kind === "gate") {
-      title.attr("x", 0).attr("text-anchor", "middle").attr("y", -h / 2 + 15);
-      g.append("text").attr("class", "value").attr("x", 0).attr("y", -h / 2 + 32).attr("text-anchor", "middle");
-      g.append("text").attr("class", "grad").attr("x", 0).attr("y", -h / 2 + 46).attr("text-anchor", "middle");
-    } else {
-      const top = -h / 2 + PAD + HEADER;
-      block(g, "value", n, lay, top);
-      block(g, "grad", n, lay, top + lay.block);
-    }
-    g.append("text").attr("class", "grad-partial").attr("x", 0).attr("y", -h / 2 - 6).attr("text-anchor", "middle");
-    g.append("text").attr("class", "grad-sum").attr("x", 0).attr("y", h / 2 + 14).attr("text-anchor", "middle");
-  }
-
-  // a value or gradient row: caption, then one number or a grid of cells
-  function block(g, which, n, lay, top) {
-    const w = lay.width;
-    g.append("text").attr("class", `cap cap-${which}`).attr("x", -w / 2 + PAD).attr("y", top + 12).text(which === "value" ? "v" : "∇");
-    if (!lay.grid) {
-      g.append("text").attr("class", which).attr("x", w / 2 - PAD).attr("y", top + 12).attr("text-anchor", "end");
-      return;
-    }
-    const grid = g.append("g").attr("class", `${which} grid`);
-    const { shownRows, shownCols, rows, cols } = lay.grid;
-    const x0 = -w / 2 + PAD + CAP_W;
-    for (let r = 0; r < shownRows; r++) {
-      for (let c = 0; c < shownCols; c++) {
-        grid.append("text").attr("class", "cell").attr("data-r", r).attr("data-c", c)
-          .attr("x", x0 + c * CELL_W + CELL_W - 6).attr("y", top + 11 + r * CELL_H).attr("text-anchor", "end");
-      }
-      if (cols > MAX_CELLS) grid.append("text").attr("class", "more").attr("x", x0 + shownCols * CELL_W + 2).attr("y", top + 11 + r * CELL_H).text("…");
-    }
-    if (rows > MAX_CELLS) grid.append("text").attr("class", "more").attr("x", x0 + 4).attr("y", top + 8 + shownRows * CELL_H).text("⋮");
-  }
-
-  // write a value into a block (number or grid); null clears it
-  function writeBlock(sel, v) {
-    if (sel.classed("grid")) {
-      const rows = v == null ? null : Array.isArray(v[0]) ? v : [v];
-      sel.selectAll("text.cell").text(function () {
-        if (!rows) return "";
-        const r = +this.getAttribute("data-r");
-        const c = +this.getAttribute("data-c");
-        return fmt(rows[r][c], 3);
-      });
-    } else {
-      sel.text(v == null ? "" : fmt(v));
-    }
   }
 
   /**
@@ -227,10 +167,10 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       const total = usesOf.get(id) ?? 0;
       const partial = !finalized.has(id) && got.length > 0;
       g.classed("partial", partial);
-      g.select(".grad-partial").text(partial ? partialText(got, total) : "");
+      g.select(".grad-partial").text(partial ? partialText(result, got, total) : "");
       // a fan-in sum shows when its node completes, and an inner node's stays on at the end
       const sum = (justFinal.has(id) || (frame.phase === "done" && d.n.inputs.length > 0)) && finalized.has(id) && got.length > 1;
-      g.select(".grad-sum").text(sum ? sumText(got, d.n.grad) : "");
+      g.select(".grad-sum").text(sum ? sumText(result, got, d.n.grad) : "");
     });
     // gradients, in the order they were finalized
     const els = new Map();
@@ -264,51 +204,13 @@ export function createRenderer(svgEl, { onSelect = () => {} } = {}) {
       const g = d3.select(this);
       const isActive = active.has(d.i);
       const fired = frame.fired.has(d.i);
-      const text = isActive ? equationText(d.e) : fired ? edgeText(d.e.grad) : "";
+      const text = isActive ? equationText(result, d.e) : fired ? edgeText(d.e.grad) : "";
       g.classed("active", isActive).classed("shown", !!text);
       const t = g.select("text").text(text);
       const bb = text ? t.node().getBBox() : { x: 0, y: 0, width: 0, height: 0 };
       g.select("rect").attr("x", bb.x - 3).attr("y", bb.y - 1).attr("width", text ? bb.width + 6 : 0).attr("height", text ? bb.height + 2 : 0);
     });
     return Promise.all(transitions).then(() => {}, () => {});
-  }
-
-  function partialText(got, total) {
-    const terms = got.map((i) => result.edges[i].grad);
-    if (got.length >= total) return terms.every(isScalar) ? `${terms.map((t) => fmt(t)).join(" + ")} ✓` : "all arrived ✓";
-    if (terms.every(isScalar)) return `${terms.map((t) => fmt(t)).join(" + ")} + … (${got.length}/${total})`;
-    return `${got.length} of ${total} arrived`;
-  }
-
-  function sumText(got, grad) {
-    // the complete sum reads in the graph's order (the seed's dE_o1/dh1 + dE_o2/dh1)
-    const terms = [...got].sort((a, b) => a - b).map((i) => result.edges[i].grad);
-    if (terms.every(isScalar)) return fmtSum(terms, grad);
-    return `sum of ${terms.length} contributions`;
-  }
-
-  function edgeTitle(e) {
-    const name = (id) => byId.get(id).label;
-    const local = e.local_grad == null ? "" : `, local gradient ${fmtCompact(e.local_grad, 4, 4)}`;
-    const carried = e.grad == null ? "carries no gradient (a constant)" : `carries ${fmtCompact(e.grad, 4, 4)} back`;
-    return `${name(e.source)} → ${name(e.target)} (input ${e.slot})${local}; ${carried}`;
-  }
-
-  /** "upstream × local = carried" for an edge (numbers), or a shorter line for arrays. */
-  function equationText(e) {
-    const up = byId.get(e.target).grad;
-    if (isScalar(up) && isScalar(e.local_grad) && isScalar(e.grad)) return `${fmt(up)} × ${fmt(e.local_grad)} = ${fmt(e.grad)}`;
-    if (e.local_grad != null && flat(e.local_grad).length <= 2 && flat(up).length <= 2) return `${fmtCompact(up, 3)} ⊙ ${fmtCompact(e.local_grad, 3)} = ${fmtCompact(e.grad, 3)}`;
-    return `vjp → ${edgeText(e.grad)}`;
-  }
-
-  /** The carried gradient on an edge: a number, a short vector, or the shape of a bigger array
-   * (its numbers are in the source node's grid and in the inspector). */
-  function edgeText(g) {
-    if (isScalar(g)) return fmt(g);
-    const n = flat(g).length;
-    if (n <= 2) return fmtCompact(g, 3);
-    return `∇ ${shapeOf(g).join("×")}`;
   }
 
   /** Dots travel along the edges from the target back to the source (or forward, in blue). */

@@ -86,3 +86,17 @@ test("narration names the gate pattern of a step", () => {
   assert.match(all, /add distributes/);
   assert.match(all, /max routes/);
 });
+
+test("labels on the graph: the chain-rule equation, sums, tooltips", async () => {
+  const { equationText, sumText, partialText, edgeText, edgeTitle } = await import("../../static/js/labels.js");
+  const r = fixture("cs231n-simple");
+  const e = r.edges.find((x) => x.source === "x");
+  assert.equal(equationText(r, e), "-4 × 1 = -4");
+  const f = fixture("fan-out");
+  const into = f.edges.map((x, i) => (x.source === "x" ? i : -1)).filter((i) => i >= 0);
+  assert.equal(sumText(f, into, 7), "3 + 3 + 1 = 7");
+  assert.equal(partialText(f, into.slice(0, 1), 3), "3 + … (1/3)");
+  assert.equal(edgeText([[1, 2], [3, 4]]), "∇ 2×2");
+  assert.equal(edgeText([0.5, 0.25]), "[0.5, 0.25]");
+  assert.match(edgeTitle(r, e), /^x → q \(input 0\), local gradient 1; carries -4 back$/);
+});
