@@ -43,7 +43,8 @@ export function createNetworkForm(form, { onRun }) {
       const id = `net-act-${i}`;
       const sel = h("select", { id });
       for (const a of activations) sel.append(h("option", { value: a, text: a }));
-      sel.value = previous[i] ?? previous[previous.length - 1] ?? activations[0];
+      // the seed's sigmoid unless the learner (or the loaded example) chose another
+      sel.value = previous[i] ?? previous[previous.length - 1] ?? (activations.includes("sigmoid") ? "sigmoid" : activations[0]);
       const name = i === n - 1 ? "output layer" : n > 2 ? `hidden layer ${i + 1}` : "hidden layer";
       actsEl.append(h("label", { for: id, class: "act-row" }, [h("span", { text: name }), sel]));
     }
