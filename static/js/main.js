@@ -163,7 +163,7 @@ store.subscribe((s, prev) => {
     document.body.dataset.phase = phase;
     $("#step-counter").textContent = s.script ? `${s.frame} / ${s.script.frames}` : "";
     $(".progress-bar").style.width = s.script ? `${(100 * s.frame) / Math.max(1, s.script.frames)}%` : "0";
-    if (s.script) showNarration($("#narration"), s.result, s.script, frameAt(s.script, s.frame, { arrived: !s.inFlight }), symbolsOf(s.ops));
+    if (s.script) showNarration($("#narration"), s.result, s.script, frameAt(s.script, s.frame, { arrived: !s.inFlight }), symbolsOf(s.ops), s.ops);
     $("#btn-back").disabled = !s.script || s.frame === 0;
     $("#btn-reset").disabled = !s.script || s.frame === 0;
     $("#btn-forward").disabled = !s.script || s.frame >= s.script.frames;

@@ -6,6 +6,7 @@
 import { fmt, fmtCompact, fmtSum, fmtTerm, isScalar } from "./format.js";
 import { nodeById, arrivals, outputName } from "./steps.js";
 import { h, clear } from "./dom.js";
+import { fillTemplate, renderTex, texName } from "./tex.js";
 
 const MAX_ITEMS = 5;
 
@@ -31,7 +32,32 @@ export function forwardText(result, id, symbols = new Map()) {
   return `${name} = ${expr} = ${fmt(n.value)}`;
 }
 
-export function describe(result, script, frame, symbols = new Map()) {
+/** A number for KaTeX: 4.39e-4 as 4.39 \times 10^{-4}, negatives in parentheses. */
+function texNum(x) {
+  const [m, e] = fmt(x).split("e");
+  const t = e === undefined ? m : `${m} \\times 10^{${e}}`;
+  return x < 0 ? `(${t})` : t;
+}
+
+/**
+ * The local derivative of an edge as the op's formula with its number, then the chain rule:
+ *   "\partial o_1/\partial z_3 = o_1(1 - o_1) = 0.1868,\; 0.7414 \times 0.1868 = 0.1385"
+ * (null where the op or a number is missing: the plain text is shown instead).
+ */
+export function edgeTex(result, e, ops) {
+  const nodes = nodeById(result);
+  const t = nodes.get(e.target);
+  const up = t.grad;
+  const op = ops && ops.get(t.op);
+  if (!op || !isScalar(up) || !isScalar(e.local_grad) || !isScalar(e.grad)) return null;
+  const ins = t.inputs.map((i) => texName(nodes.get(i).label));
+  const y = t.named ? texName(t.label) : "y";
+  const local = fillTemplate(op.dlatex[Math.min(e.slot, op.dlatex.length - 1)], ins, y);
+  const lhs = t.named ? `\\partial ${y} / \\partial ${ins[e.slot]} = ` : "";
+  return `${lhs}${local} = ${texNum(e.local_grad)},\\quad ${texNum(up)} \\times ${texNum(e.local_grad)} = ${texNum(e.grad)}`;
+}
+
+export function describe(result, script, frame, symbols = new Map(), ops = null) {
   const nodes = nodeById(result);
   // an unnamed gate is called by its symbol and id: "× (mul#1)"
   const label = (id) => {
@@ -86,7 +112,7 @@ export function describe(result, script, frame, symbols = new Map()) {
     cur.edges.slice(0, MAX_ITEMS).forEach((i, j) => {
       const e = result.edges[i];
       const eq = isScalar(n.grad) && isScalar(e.local_grad) ? `${fmt(n.grad)} × ${fmt(e.local_grad)} = ${fmt(e.grad)}` : fmtCompact(e.grad, 3, 4);
-      parts.push({ text: `${j ? ";  " : ""}${label(e.source)} gets ` }, { text: eq, kind: "num" });
+      parts.push({ text: `${j ? ";  " : ""}${label(e.source)} gets ` }, { text: eq, kind: "num", tex: edgeTex(result, e, ops) });
     });
     if (cur.edges.length > MAX_ITEMS) parts.push({ text: `; … ${cur.edges.length - MAX_ITEMS} more` });
     const pattern = result.edges[cur.edges[0]].patterns.find((p) => PATTERN_WORDS.has(p));
@@ -95,10 +121,19 @@ export function describe(result, script, frame, symbols = new Map()) {
   return { title: `Backward ${cur.index + 1}/${B}`, parts };
 }
 
-export function showNarration(el, result, script, frame, symbols) {
+export function showNarration(el, result, script, frame, symbols, ops) {
   clear(el);
   if (!result || !script) return;
-  const { title, parts } = describe(result, script, frame, symbols);
+  const { title, parts } = describe(result, script, frame, symbols, ops);
   el.append(h("strong", { class: "n-title", text: title }));
-  for (const p of parts) el.append(p.kind ? h("span", { class: `n-${p.kind}`, text: p.text }) : document.createTextNode(p.text));
+  for (const p of parts) {
+    if (p.tex && globalThis.katex) {
+      // the local derivative's formula and the chain-rule product, typeset
+      const span = h("span", { class: "n-tex" });
+      renderTex(span, p.tex);
+      el.append(span);
+    } else {
+      el.append(p.kind ? h("span", { class: `n-${p.kind}`, text: p.text }) : document.createTextNode(p.text));
+    }
+  }
 }

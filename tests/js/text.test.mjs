@@ -100,3 +100,14 @@ test("labels on the graph: the chain-rule equation, sums, tooltips", async () =>
   assert.equal(edgeText([0.5, 0.25]), "[0.5, 0.25]");
   assert.match(edgeTitle(r, e), /^x → q \(input 0\), local gradient 1; carries -4 back$/);
 });
+
+test("a backward edge typeset: the op's local derivative with its number, then the product", async () => {
+  const { edgeTex } = await import("../../static/js/narration.js");
+  const r = fixture("seed-network");
+  const ops = new Map([["sigmoid", { dlatex: ["#y(1 - #y)"] }], ["mul", { dlatex: ["#1", "#0"] }]]);
+  const e = r.edges.find((x) => x.source === "z3" && x.target === "o1");
+  assert.equal(edgeTex(r, e, ops), "\\partial o_{1} / \\partial z_{3} = {o_{1}}(1 - {o_{1}}) = 0.1868,\\quad 0.7414 \\times 0.1868 = 0.1385");
+  const w5 = r.edges.find((x) => x.source === "w5");
+  assert.equal(edgeTex(r, w5, ops), "{h_{1}} = 0.5933,\\quad 0.1385 \\times 0.5933 = 0.08217");
+  assert.equal(edgeTex(r, e, null), null);
+});
