@@ -15,7 +15,7 @@ export function wireControls({ store, player, renderer, shareHash }) {
   $("#btn-reset").addEventListener("click", () => player.goto(0));
   $("#btn-end").addEventListener("click", () => player.goto(store.get().script?.frames ?? 0));
   $("#btn-fit").addEventListener("click", () => renderer.fit(true, true));
-  $("#btn-follow").addEventListener("click", () => store.set((s) => ({ follow: !s.follow })));
+  $("#btn-follow").addEventListener("click", () => store.set((s) => ({ follow: !s.follow, followChosen: true })));
   $("#speed").addEventListener("change", (ev) => store.set({ speed: Number(ev.target.value) }));
 
   function changeSpeed(dir) {
@@ -149,7 +149,7 @@ export function wireControls({ store, player, renderer, shareHash }) {
         break;
       case "z":
       case "Z":
-        store.set((s) => ({ follow: !s.follow }));
+        store.set((s) => ({ follow: !s.follow, followChosen: true }));
         break;
       case "+":
       case "=":

@@ -21,7 +21,7 @@ import { decodeHash, encodeHash, hashFor } from "./url.js";
 import { wireControls } from "./controls.js";
 
 const $ = (sel) => document.querySelector(sel);
-const store = createStore({ ...initialState(), layout: null, inFlight: false, trainLog: [], follow: false });
+const store = createStore({ ...initialState(), layout: null, inFlight: false, trainLog: [], follow: false, followChosen: false });
 
 const renderer = createRenderer($("#graph"), { onSelect: (selection) => store.set({ selection }) });
 const player = createPlayer(store, renderer);
@@ -73,8 +73,8 @@ function show(result, request, exampleId, frame, keepLog) {
   const trainLog = keepLog ? [...store.get().trainLog, ...history.slice(store.get().trainLog.length ? 1 : 0)] : history.slice();
   store.set({ result, script, layout, request, exampleId, frame: k, selection: null, error: null, trainLog });
   renderer.setFrame(frameAt(script, k));
-  // a graph too big to read whole is followed step by step (the learner can turn it off)
-  store.set({ follow: renderer.fitScale() < 0.7 });
+  // a graph too big to read whole is followed step by step, unless the learner has chosen
+  if (!store.get().followChosen) store.set({ follow: renderer.fitScale() < 0.7 });
   drawLegend($("#legend"), renderer.scale, outputName(result));
   editor.clearError();
   $("#net-error").hidden = true;
