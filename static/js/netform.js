@@ -7,7 +7,8 @@
 import { parseLayers, parseRows } from "./requests.js";
 import { h, clear } from "./dom.js";
 
-export const LOSSES = ["half_sse", "mse", "softmax_cross_entropy", "hinge"];
+// Display names of the losses the registry serves (/api/ops, kind "loss"); an unknown one shows
+// its op name.
 const LOSS_NAMES = new Map([
   ["half_sse", "½ Σ (target − o)²"],
   ["mse", "mean squared error"],
@@ -24,7 +25,14 @@ export function createNetworkForm(form, { onRun }) {
   let activations = ["sigmoid", "tanh", "relu"];
   let base = null; // the loaded request: its params and steps are kept while the shape is the same
 
-  for (const l of LOSSES) lossEl.append(h("option", { value: l, text: LOSS_NAMES.get(l) ?? l }));
+  setLosses(["half_sse"]);
+
+  function setLosses(names) {
+    const previous = lossEl.value || "half_sse";
+    clear(lossEl);
+    for (const l of names) lossEl.append(h("option", { value: l, text: LOSS_NAMES.get(l) ?? l }));
+    lossEl.value = names.includes(previous) ? previous : names[0];
+  }
 
   function setActivations(names) {
     if (names && names.length) activations = names;
@@ -119,7 +127,7 @@ export function createNetworkForm(form, { onRun }) {
     if (r.ok) onRun(r.body);
   });
 
-  return { load, read, showError, setActivations };
+  return { load, read, showError, setActivations, setLosses };
 }
 
 function sameLayers(a, b) {
