@@ -1,38 +1,36 @@
-"""The levelized executor gives what the sequential passes give, bit for bit: a check, not a timing.
+"""The levelized executor gives what the sequential passes give, bit for bit.
 
-For every graph below, ``engine.levelized`` (what run() uses from 128 nodes) and
+For every graph below, ``levelized`` (what run() uses from 128 nodes) and
 ``backward(graph, forward(graph, leaves))`` (one node at a time) must agree on every value,
 gradient (with the sign of zero), edge, order and dict order, and ``trace_to_dict`` must write
 byte-identical JSON from both (and from the levelized trace's EdgeTrace objects). Where a value
 or gradient is not finite the levelized executor must give up (the sequential passes then
 raise the error).
 
-- 24 neurons-view networks: relu, sigmoid, tanh, maxout, leaky_relu, elu; half_sse, mse,
+- neurons-view networks: relu, sigmoid, tanh, maxout, leaky_relu, elu; half_sse, mse,
   softmax cross-entropy, hinge; shared and per-neuron biases; zeros and -0.0 in the data
-- 300 random scalar DAGs of 150-400 nodes: every vectorized op, transcendental ops run alone,
+- random scalar DAGs of 150-400 nodes: every vectorized op, transcendental ops run alone,
   variadic adds, fan-out, repeated inputs, consts, 0.0 and -0.0
 - graphs that overflow or divide by zero
-
-    .venv/bin/python bench/levelized_exact.py      # ~15 s; exits 1 on any difference
 """
 
 from __future__ import annotations
 
 import random
-import sys
 from collections import Counter
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from _common import ROOT  # noqa: F401  (puts the repository on sys.path)
+import pytest
 
 import app.builders.network_layers as network_layers
 from app.builders.expression import parse_expression
 from app.builders.network import by_neuron_name, init_params, make_spec
 from app.builders.network_layers import neuron_inputs, neurons_graph
-from app.graph.engine import Trace, backward, forward, leaf_values, levelized
+from app.graph.engine import Trace, backward, forward, leaf_values
 from app.graph.ir import Graph, GraphError, Node, make_graph
+from app.graph.levelized import levelized
 from app.graph.shapes import infer_shapes
 from app.serialize import dumps, trace_to_dict
 
@@ -88,8 +86,6 @@ BINARY = ["div", "sub", "mul", "max", "min", "sub", "max", "mul"]
 
 
 def networks(results: Counter[str]) -> None:
-    network_layers.MAX_NEURON_NODES = 1_000_000  # bigger than the page draws
-    network_layers.MAX_NODES_PER_SAMPLE = 1_000_000
     rng = np.random.default_rng(0)
     for layers, acts, loss, per_neuron, batch in NETWORKS:
         spec = make_spec(layers, list(acts), loss, per_neuron)
@@ -143,27 +139,24 @@ def random_dag(seed: int) -> tuple[Graph, dict[str, float]]:
     return graph, {k: v for k, v in values.items() if k in graph}
 
 
-def main() -> None:
-    nets: Counter[str] = Counter()
-    networks(nets)
-    dags: Counter[str] = Counter()
-    for seed in range(300):
-        dags[compare(*random_dag(seed))] += 1
-    bad: Counter[str] = Counter()
+def test_neurons_view_networks_are_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(network_layers, "MAX_NEURON_NODES", 1_000_000)  # bigger than drawn
+    monkeypatch.setattr(network_layers, "MAX_NODES_PER_SAMPLE", 1_000_000)
+    results: Counter[str] = Counter()
+    networks(results)
+    assert results == Counter({"identical": 3 * len(NETWORKS)})
+
+
+def test_random_scalar_dags_are_identical_or_handed_back() -> None:
+    results: Counter[str] = Counter(compare(*random_dag(seed)) for seed in range(120))
+    assert "not levelized" not in results and results["identical"] > 30, results
+
+
+def test_overflow_and_division_by_zero_are_handed_back_to_the_sequential_passes() -> None:
     overflow = parse_expression("f = " + " * ".join(f"(x{i} + 1e300)" for i in range(100)))
-    bad[compare(overflow, {f"x{i}": 1.0 for i in range(100)})] += 1
+    assert compare(overflow, {f"x{i}": 1.0 for i in range(100)}) == \
+        "gave up, the sequential passes raise"
     zero = parse_expression("f = " + " + ".join(f"x{i} * y{i} / z{i}" for i in range(100)))
-    bad[compare(zero, {**{f"x{i}": 1.0 for i in range(100)}, **{f"y{i}": 2.0 for i in range(100)},
-                       **{f"z{i}": float(i % 7) for i in range(100)}})] += 1
-    print(f"{'graphs':<44}results")
-    print(f"{'24 neurons-view networks':<44}{dict(nets)}")
-    print(f"{'300 random scalar DAGs (150-400 nodes)':<44}{dict(dags)}")
-    print(f"{'overflow, division by zero':<44}{dict(bad)}")
-    ok = set(nets) == {"identical"} and "not levelized" not in dags and \
-        set(bad) == {"gave up, the sequential passes raise"} and dags["identical"] > 0
-    print("levelized executor == sequential passes:", "yes" if ok else "NO")
-    sys.exit(0 if ok else 1)
-
-
-if __name__ == "__main__":
-    main()
+    values = {**{f"x{i}": 1.0 for i in range(100)}, **{f"y{i}": 2.0 for i in range(100)},
+              **{f"z{i}": float(i % 7) for i in range(100)}}
+    assert compare(zero, values) == "gave up, the sequential passes raise"
