@@ -4,11 +4,11 @@
 //   showDerivation(el, "w1", result.derivations.w1)
 
 import { fmt, fmtCompact, fmtTerm, isScalar } from "./format.js";
+import { renderTex } from "./tex.js";
+import { h, clear } from "./dom.js";
 
 // factors of array-valued paths may be arrays, or null where only the vector-Jacobian product exists
 const show = (v) => (v === null || v === undefined ? "—" : isScalar(v) ? fmt(v) : fmtCompact(v, 4, 4));
-import { renderTex } from "./tex.js";
-import { h, clear } from "./dom.js";
 
 function tex(source, display = true) {
   const el = h(display ? "div" : "span", { class: display ? "tex display" : "tex" });
@@ -28,12 +28,12 @@ export function showDerivation(el, name, d, { loading = false, error = null, onP
   paths.forEach((p, i) => {
     // pointing at (or focusing) a path marks it on the graph
     const box = h("div", { class: "path", tabindex: "0", "aria-label": `Path ${i + 1}: ${(p.stops ?? []).join(" ← ")}` });
-    const show = () => onPath(p.stops ?? null);
-    const hide = () => onPath(null);
-    box.addEventListener("mouseenter", show);
-    box.addEventListener("mouseleave", hide);
-    box.addEventListener("focus", show);
-    box.addEventListener("blur", hide);
+    const mark = () => onPath(p.stops ?? null);
+    const unmark = () => onPath(null);
+    box.addEventListener("mouseenter", mark);
+    box.addEventListener("mouseleave", unmark);
+    box.addEventListener("focus", mark);
+    box.addEventListener("blur", unmark);
     const route = (p.stops ?? []).join(" → ");
     box.append(h("h4", { text: paths.length > 1 ? `Path ${i + 1} of ${paths.length}` : "The path" }, [route ? h("span", { class: "route", text: `  ${route}` }) : null]));
     const table = h("table", { class: "factors" });

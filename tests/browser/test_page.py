@@ -311,6 +311,12 @@ def test_weight_derivation_and_training(page: Any, live_url: str) -> None:
     grad = next(n["grad"] for n in result["nodes"] if n["id"] == "w1")
     total = page.text_content("#derivation-body .total strong") or ""
     assert shown_equals(total, grad)
+    # every factor shows its number, as the API gives it
+    cells = page.locator("#derivation-body .path").first.locator(".factors .num")
+    factors = result["derivations"]["w1"]["paths"][0]["factors"]
+    assert cells.count() == len(factors) == 5
+    for i, f in enumerate(factors):
+        assert shown_equals(cells.nth(i).inner_text(), f["value"])
     assert "w1⁺ =" in text
     page.wait_for_selector("#derivation .katex")
     # one training step: the loss curve gets a point, the parameters change
