@@ -18,6 +18,7 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
@@ -35,6 +36,7 @@ class Compute:
         self._pending = 0
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
+        atexit.register(self.close)
 
     def _get_pool(self) -> ProcessPool:
         with self._lock:
@@ -44,7 +46,6 @@ class Compute:
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(["app.service"])
                 self._pool = ProcessPool(max_workers=self.workers, context=ctx)
-                atexit.register(self.close)
             return self._pool
 
     async def run(self, fn: Callable[..., bytes], *args: Any, inline: bool = False) -> bytes:
@@ -61,8 +62,17 @@ class Compute:
             )
         self._pending += 1
         try:
-            future = self._get_pool().schedule(fn, args=args, timeout=self.deadline)
+            try:
+                future = self._get_pool().schedule(fn, args=args, timeout=self.deadline)
+            except RuntimeError:
+                # pebble marks the whole pool broken when its manager thread fails (seen when
+                # workers die while others start, under heavy load): start a fresh pool.
+                self.close()
+                future = self._get_pool().schedule(fn, args=args, timeout=self.deadline)
             return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            self.close()
+            raise Overloaded("the workers stopped and were restarted; try again") from None
         except FutureTimeout:
             raise Overloaded(
                 f"the computation took longer than the {self.deadline:g} s deadline and was "
