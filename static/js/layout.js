@@ -62,6 +62,12 @@ export function opTag(node) {
   return node.opSymbol ?? node.op;
 }
 
+// dagre's network-simplex ranker draws the tidiest columns but grows as ~n^2.4 (7 s at 1,000
+// nodes, minutes or a stack overflow at 5,000: bench/page.py); longest-path is linear. The
+// graphs people read node by node are far below the threshold.
+export const NETWORK_SIMPLEX_MAX_NODES = 300;
+export const rankerFor = (n) => (n <= NETWORK_SIMPLEX_MAX_NODES ? "network-simplex" : "longest-path");
+
 /**
  * @param {import("./api.js").GraphResult} result
  * @param {any} dagre   the dagre module
@@ -78,7 +84,7 @@ export function layoutGraph(result, dagre, opts = {}) {
     edgesep: 12,
     marginx: 48, // a fan-in sum under a box may be wider than the box
     marginy: 24,
-    ranker: "network-simplex",
+    ranker: rankerFor(result.nodes.length),
   });
   g.setDefaultEdgeLabel(() => ({}));
   // dagre keeps nodes in plain objects: an id like "__proto__" would break it, so it only ever

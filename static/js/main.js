@@ -39,15 +39,15 @@ async function run(endpoint, body, { exampleId = null, frame = 0, keepLog = fals
   inflight = ctl;
   store.set({ loading: true });
   setStatus("Computing…");
+  let result;
   try {
-    const result = await evaluate(endpoint, body, { signal: ctl.signal });
-    if (ctl.signal.aborted) return;
-    show(result, { endpoint, body }, exampleId, frame, keepLog);
+    result = await evaluate(endpoint, body, { signal: ctl.signal });
   } catch (err) {
     if (err.name === "AbortError") return;
     const detail = err instanceof ApiError ? err.detail : { kind: "network", message: `The server could not be reached (${err.message}).` };
     store.set({ error: detail });
     showError(endpoint, detail);
+    return;
   } finally {
     if (inflight === ctl) {
       inflight = null;
@@ -55,6 +55,8 @@ async function run(endpoint, body, { exampleId = null, frame = 0, keepLog = fals
       setStatus(null);
     }
   }
+  // outside the try: a failure to draw is a bug of the page, not "the server could not be reached"
+  if (!ctl.signal.aborted) show(result, { endpoint, body }, exampleId, frame, keepLog);
 }
 
 function show(result, request, exampleId, frame, keepLog) {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import dagre from "@dagrejs/dagre";
-import { layoutGraph, nodeSize, gridOf } from "../../static/js/layout.js";
+import { layoutGraph, nodeSize, gridOf, rankerFor, NETWORK_SIMPLEX_MAX_NODES } from "../../static/js/layout.js";
 import { fixture } from "./helpers.mjs";
 
 test("inputs on the left, the output on the right, every edge going left to right", () => {
@@ -57,4 +57,10 @@ test("hostile ids are plain data to the layout", () => {
   const lay = layoutGraph(r, dagre);
   assert.equal(lay.nodes.size, 2);
   assert.ok(lay.nodes.get("__proto__").x > lay.nodes.get("<img src=x onerror=alert(1)>").x);
+});
+
+test("large graphs get a linear-time ranker, small ones the tidy one", () => {
+  assert.equal(rankerFor(33), "network-simplex");
+  assert.equal(rankerFor(NETWORK_SIMPLEX_MAX_NODES), "network-simplex");
+  assert.equal(rankerFor(5000), "longest-path");
 });
