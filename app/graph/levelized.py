@@ -188,19 +188,13 @@ def _levelized_forward(
             levels[0].append(i)
             continue
         d = depth[i] = 1 + max(map(at, ins[i]))
-        if d in levels:
-            levels[d].append(i)
-        else:
-            levels[d] = [i]
+        levels.setdefault(d, []).append(i)
     for d in range(1, len(levels)):
         groups: dict[GroupKey, list[int]] = {}
         for i in levels[d]:
             key = keys[i]
             if key is not None:
-                if key in groups:
-                    groups[key].append(i)
-                else:
-                    groups[key] = [i]
+                groups.setdefault(key, []).append(i)
                 continue
             node = nodes[i]
             out = REGISTRY[node.op].forward([vals[j] for j in ins[i]], _params(node))
@@ -289,10 +283,7 @@ def _levelized_backward(
         for i in members:
             key = keys[i]
             if key is not None:
-                if key in groups:
-                    groups[key].append(i)
-                else:
-                    groups[key] = [i]
+                groups.setdefault(key, []).append(i)
                 continue
             if not ins[i]:
                 continue
