@@ -3,8 +3,9 @@
 Each activation's formula and derivative are the registry's LaTeX templates with the input
 written x and the output f(x); its curve is the registry's own forward and local derivative
 sampled on [-5, 5], so the page draws exactly what the engine computes (no second copy of the
-maths). Maxout is not in the gallery: it is not a function of one number but the larger of a
-neuron's two pre-activations, max(z_a, z_b), so it has no single curve (see ``MAXOUT_NOTE``).
+maths). The list is every activation the network builder takes (its ACTIVATIONS), so the page's
+builder offers what the API accepts; maxout comes without points: it is not a function of one
+number but the larger of a neuron's two pre-activations, max(z_a, z_b) (see ``MAXOUT_NOTE``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from app.builders.network import ACTIVATIONS
 from app.graph import REGISTRY
 
-GALLERY = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "identity")
+GALLERY = tuple(a for a in ACTIVATIONS if a != "maxout")  # the ones with a curve
 SAMPLES = 201  # -5, -4.95, ..., 5
 MAXOUT_NOTE = ("maxout (k = 2 pieces): each neuron has two pre-activations z_a, z_b, each with "
                "its own weights, and outputs max(z_a, z_b); the gradient goes to the larger "
@@ -47,5 +49,13 @@ def activation(name: str) -> dict[str, Any]:
     }
 
 
+def _maxout() -> dict[str, Any]:
+    op = REGISTRY["maxout"]
+    return {"name": "maxout", "symbol": op.symbol, "latex": "\\max(z_a, z_b)",
+            "dlatex": "[z_a \\ge z_b] \\text{ or } [z_a < z_b]", "params": {},
+            "note": MAXOUT_NOTE, "points": []}
+
+
 def activations() -> list[dict[str, Any]]:
-    return [activation(name) for name in GALLERY]
+    """Every network activation in the builder's order; maxout without points."""
+    return [activation(name) if name in GALLERY else _maxout() for name in ACTIVATIONS]

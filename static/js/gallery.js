@@ -16,6 +16,15 @@ export function showGallery(el, activations) {
   el.append(h("p", { class: "legend-inline small" }, [h("span", { class: "sw f", text: "f" }), h("span", { class: "sw df", text: "f′" })]));
   const grid = h("div", { class: "gallery" });
   for (const a of activations) {
+    if (!a.points?.length) {
+      // maxout: no curve of one variable; its rule in words and symbols
+      const fig = h("figure", { class: "act" }, [h("figcaption", { text: a.name })]);
+      const f = h("div", { class: "tex small" });
+      renderTex(f, `h = ${a.latex}`);
+      fig.append(f, h("p", { class: "muted small", text: a.note }));
+      grid.append(fig);
+      continue;
+    }
     const fig = h("figure", { class: "act" });
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     svg.setAttribute("class", "act-chart");

@@ -316,7 +316,6 @@ async function boot() {
     const fns = ops.filter((o) => /^[a-z_]+$/.test(o.name) && o.arity !== 0 && !["add", "sub", "mul", "div", "pow", "neg", "matmul", "identity"].includes(o.name));
     if (fns.length) $("#ops-list").textContent = fns.map((o) => o.name).join(", ");
     netForm.setLosses(ops.filter((o) => o.kind === "loss").map((o) => o.name));
-    netForm.setActivations(ops.filter((o) => o.arity === 1 && o.kind === "elementwise" && ACTIVATION_LIKE.has(o.name)).map((o) => o.name));
     // the network builder offers what /api/activations serves (the gallery reuses it)
     activationsPromise = getActivations();
     activationsPromise.then((acts) => netForm.setActivations(acts.map((a) => a.name)), () => {});
@@ -327,8 +326,6 @@ async function boot() {
   openHash(location.hash);
 }
 
-// which unary ops make sense as a layer's activation (the network endpoint validates the name)
-const ACTIVATION_LIKE = new Set(["sigmoid", "tanh", "relu", "leaky_relu", "elu", "identity"]);
 
 function fillExamples(examples) {
   const sel = $("#example-select");

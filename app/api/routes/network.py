@@ -56,7 +56,7 @@ def _gallery() -> bytes:
     summary="The activation functions, their derivatives and their curves",
 )
 def get_activations() -> Response:
-    """sigmoid, tanh, relu, leaky_relu, elu and identity: f(x) and f'(x) in LaTeX (from the op
-    registry) and 201 points on [-5, 5]. Maxout is not drawn: it is max(z_a, z_b) of a
-    neuron's two pre-activations, not a function of one number."""
+    """Every activation /api/network takes: f(x) and f'(x) in LaTeX (from the op registry) and
+    201 points on [-5, 5]. Maxout has no points: it is max(z_a, z_b) of a neuron's two
+    pre-activations, not a function of one number."""
     return Response(_gallery(), media_type="application/json")
