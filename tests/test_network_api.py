@@ -102,8 +102,10 @@ def test_activations_endpoint(client: TestClient) -> None:
     r = client.get("/api/activations")
     assert r.status_code == 200
     names = [a["name"] for a in r.json()]
-    assert names == ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "identity"]
-    assert len(r.json()[0]["points"]) == 201
+    # every activation /api/network takes, so the page's builder can offer exactly those
+    assert names == ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "identity"]
+    points = {a["name"]: len(a["points"]) for a in r.json()}
+    assert points.pop("maxout") == 0 and set(points.values()) == {201}
 
 
 SEED = {"layers": [2, 2, 2], "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]]}
