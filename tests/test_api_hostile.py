@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.errors import error_response
 from app.main import create_app
 
 CASES: list[tuple[str, Any]] = []  # (name, body: dict -> JSON, or bytes -> raw)
@@ -164,3 +165,8 @@ def test_wrong_method_and_unknown_route(client: TestClient) -> None:
     assert client.get("/api/graph").status_code == 405
     r = client.get("/api/nothing")
     assert r.status_code == 404 and r.json()["error"]["kind"] == "http"
+
+
+def test_an_error_about_text_with_a_lone_surrogate_is_still_json() -> None:
+    body = json.loads(error_response(422, "graph", "bad \ud800 text", node="\udfff").body)
+    assert body["error"]["message"] == "bad ? text" and body["error"]["node"] == "?"

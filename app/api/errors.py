@@ -21,14 +21,17 @@ from app.graph.ir import GraphError
 log = logging.getLogger("chainrule")
 
 
+def _clean(v: Any) -> Any:
+    # a lone surrogate cannot be written as UTF-8: replace it rather than fail the error itself
+    return v.encode("utf-8", "replace").decode("utf-8") if isinstance(v, str) else v
+
+
 def error_response(status: int, kind: str, message: str, **where: Any) -> Response:
-    body = {"error": {"kind": kind, "message": message, **where}}
+    error = {"kind": kind, "message": message, **where}
     try:
-        content = orjson.dumps(body)
-    except TypeError:  # a lone surrogate in a message: replace what cannot be encoded
-        content = orjson.dumps(
-            body, default=lambda o: str(o).encode("utf-8", "replace").decode("utf-8")
-        ).decode("utf-8", "replace").encode()
+        content = orjson.dumps({"error": error})
+    except TypeError:
+        content = orjson.dumps({"error": {k: _clean(v) for k, v in error.items()}})
     return Response(content, status_code=status, media_type="application/json")
 
 
