@@ -7,6 +7,7 @@ the engine and the serializer meet; the routes only validate and hand over.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -53,17 +54,15 @@ def is_small(req: Mapping[str, Any]) -> bool:
             return False
     elif len(req["graph"]["nodes"]) > INLINE_MAX_NODES:
         return False
+    # the data: input values and the values of an explicit graph's constants (at most lists of
+    # lists, validated: the recursion is two levels deep)
+    consts = [n.get("value") for n in req["graph"]["nodes"]] if req.get("graph") else []
     budget = INLINE_MAX_NUMBERS
-    for value in (req.get("values") or {}).values():
-        # values are at most lists of lists (validated): this recursion is two levels deep
-        budget -= _count_numbers(value)
+    for value in [*(req.get("values") or {}).values(), *consts]:
+        budget -= 0 if value is None else _count_numbers(value)
         if budget < 0:
             return False
     return True
-
-
-def _finite_or_none(x: float) -> float | None:
-    return x if x == x and abs(x) != float("inf") else None
 
 
 def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
@@ -82,8 +81,9 @@ def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
             {
                 "id": c.id,
                 "analytic": jsonable(c.analytic),
-                "numeric": jsonable(c.numeric) if c.rel_error != float("inf") else None,
-                "rel_error": _finite_or_none(c.rel_error),
+                # a step that left the function's domain makes the check inconclusive: null
+                "numeric": jsonable(c.numeric) if math.isfinite(c.rel_error) else None,
+                "rel_error": c.rel_error if math.isfinite(c.rel_error) else None,
             }
             for c in gradcheck(trace, limits.max_gradcheck_cost)
         ]

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.service import is_small
 from app.settings import Settings
 
 
@@ -165,3 +166,13 @@ def test_cors_only_when_configured() -> None:
     app = create_app(Settings(cors_origins=["https://class.example.org"]))
     r = TestClient(app).get("/api/health", headers=origin)
     assert r.headers["access-control-allow-origin"] == "https://class.example.org"
+
+
+def test_only_small_requests_are_computed_in_place() -> None:
+    small = {"expression": "x * y", "values": {"x": 1, "y": [1, 2]}}
+    assert is_small(small)
+    assert not is_small({**small, "values": {"x": [[1.0] * 100] * 20}})
+    assert not is_small({**small, "gradcheck": True})
+    nodes = [{"id": "c", "op": "const", "value": [[1.0] * 100] * 20}, {"id": "x", "op": "input"}]
+    assert not is_small({"graph": {"nodes": nodes, "output": "c"}, "values": {}})
+    assert is_small({"graph": {"nodes": nodes[1:], "output": "x"}, "values": {"x": 1}})
