@@ -213,7 +213,7 @@ class _Deriver:
                 if g is None or not node.inputs:
                     continue
                 op = REGISTRY[node.op]
-                params = {**(op.params or {}), **node.params}
+                params = op.bind(node.params)
                 ins = [vals[i] for i in node.inputs]
                 if op.local is not None:
                     parts = op.local(ins, vals[nid], params)

@@ -134,7 +134,7 @@ def forward(graph: Graph, leaves: Mapping[str, Array]) -> dict[str, Array]:
             if node.id in values:
                 continue
             op = REGISTRY[node.op]
-            params = {**(op.params or {}), **node.params}
+            params = op.bind(node.params)
             out = op.forward([values[i] for i in node.inputs], params)
             _check_finite(out, node, "value")
             values[node.id] = out
@@ -154,7 +154,7 @@ def node_vjp(
 ) -> tuple[list[Array | None], list[Array]]:
     """The local gradient (or None) and the contribution of each input edge of ``node``."""
     op = REGISTRY[node.op]
-    params = {**(op.params or {}), **node.params}
+    params = op.bind(node.params)
     ins = [values[i] for i in node.inputs]
     y = values[node.id]
     locals_: list[Array | None]

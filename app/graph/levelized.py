@@ -113,11 +113,6 @@ class LazyEdges(Sequence[EdgeTrace]):
 GroupKey = tuple[object, ...]
 
 
-def _params(node: Node) -> dict[str, object]:
-    op = REGISTRY[node.op]
-    return {**(op.params or {}), **node.params}
-
-
 def levelized(
     graph: Graph, leaves: Mapping[str, Array], shapes: Mapping[str, Shape]
 ) -> Trace | None:
@@ -197,7 +192,8 @@ def _levelized_forward(
                 groups.setdefault(key, []).append(i)
                 continue
             node = nodes[i]
-            out = REGISTRY[node.op].forward([vals[j] for j in ins[i]], _params(node))
+            op = REGISTRY[node.op]
+            out = op.forward([vals[j] for j in ins[i]], op.bind(node.params))
             if not is_finite(out):
                 return None
             vals[i] = out
@@ -205,11 +201,11 @@ def _levelized_forward(
                 vf[i] = out
         for members in groups.values():
             node = nodes[members[0]]
+            op = REGISTRY[node.op]
             idx = np.array(members)
             cols = np.array([ins[i] for i in members]).T
-            out = np.broadcast_to(
-                REGISTRY[node.op].forward([vf[c] for c in cols], _params(node)), idx.shape
-            )
+            out = np.broadcast_to(op.forward([vf[c] for c in cols], op.bind(node.params)),
+                                  idx.shape)
             if not np.isfinite(out).all():
                 return None
             vf[idx] = out
@@ -307,7 +303,7 @@ def _levelized_backward(
             idx = np.array(group)
             cols = np.array([ins[i] for i in group]).T
             g = gf[idx]
-            partials = op.local([vf[c] for c in cols], vf[idx], _params(node))
+            partials = op.local([vf[c] for c in cols], vf[idx], op.bind(node.params))
             edge0 = start[idx]
             for slot, p in enumerate(partials):
                 p = np.broadcast_to(p, idx.shape)

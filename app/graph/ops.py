@@ -51,6 +51,10 @@ class Op:
     note: str = ""
     params: Mapping[str, float] | None = None  # accepted parameters and their defaults
 
+    def bind(self, params: Params) -> dict[str, Any]:
+        """A node's parameters over the op's defaults (leaky_relu without alpha: 0.01)."""
+        return {**(self.params or {}), **params}
+
     def dlatex_for(self, i: int) -> str:
         return self.dlatex[min(i, len(self.dlatex) - 1)]
 
