@@ -1,0 +1,187 @@
+"""Every node's names: its LaTeX name, a learner's display name and its forward formula.
+
+    >>> from app.builders.expression import parse_expression
+    >>> from app.graph.engine import run
+    >>> names = Names(run(parse_expression("f = (x + y) * 2 + x"), {"x": 1, "y": 2}))
+    >>> [names.tex(i) for i in ("x", "add#1", "mul#1", "const#1")]
+    ['x', 'x + y', '\\\\left(x + y\\\\right) \\\\cdot 2', '2']
+    >>> names.name("mul#1"), names.formula("f")
+    ('the product (x + y)·2', 'f = \\\\left(x + y\\\\right) \\\\cdot 2 + x')
+
+A variable (any named node) goes by its name; a constant by its value; an unnamed gate by its
+op's formula with its inputs' names: its LaTeX name IS that formula (``w_5 h_1``), its display
+name says what it is in words ("the product w5·h1"). Never an id like ``mul#1``. Formulas nest
+unnamed gates up to a length, beyond which an inner gate is written ``\\cdots``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from app.explain import latex
+from app.graph.engine import Trace
+from app.graph.ir import Node
+from app.graph.ops import REGISTRY, VARIADIC
+
+OUTPUT_NAMES = ("f", "y", "F", "L")  # for an unnamed output, the first that is free
+MAX_INLINE = 60  # characters of an unnamed gate's LaTeX before its inner gates become \cdots
+
+# What a learner calls each op's result, and how it is written in plain text ({0}, {1}: the
+# inputs' names). TODO(engine merge): read the ops' display-name templates instead.
+DISPLAY: dict[str, tuple[str, str]] = {
+    "add": ("the sum", "{0} + {1}"),
+    "sub": ("the difference", "{0} − {1}"),
+    "mul": ("the product", "{0}·{1}"),
+    "div": ("the quotient", "{0}/{1}"),
+    "pow": ("the power", "{0}^{1}"),
+    "max": ("the maximum", "max({0}, {1})"),
+    "min": ("the minimum", "min({0}, {1})"),
+    "neg": ("the negative", "−{0}"),
+    "identity": ("the copy", "{0}"),
+    "exp": ("the exponential", "exp({0})"),
+    "log": ("the logarithm", "ln({0})"),
+    "sqrt": ("the square root", "√{0}"),
+    "abs": ("the absolute value", "|{0}|"),
+    "sigmoid": ("the sigmoid", "σ({0})"),
+    "tanh": ("the tanh", "tanh({0})"),
+    "relu": ("the ReLU", "relu({0})"),
+    "leaky_relu": ("the leaky ReLU", "leaky_relu({0})"),
+    "elu": ("the ELU", "elu({0})"),
+    "matmul": ("the matrix product", "{0} @ {1}"),
+    "transpose": ("the transpose", "{0}ᵀ"),
+    "sum": ("the sum of the entries of", "{0}"),
+    "mean": ("the mean of", "{0}"),
+    "half_sse": ("the squared error", "½Σ({1} − {0})²"),
+    "mse": ("the mean squared error", "MSE({0}, {1})"),
+    "softmax_cross_entropy": ("the cross-entropy", "CE(softmax({0}), {1})"),
+    "hinge": ("the SVM loss", "hinge({0}, {1})"),
+    "stack": ("the vector", "[{0}, {1}]"),
+    "maxout": ("the maxout", "maxout({0})"),
+}
+_SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_TEXT_SLOT = re.compile(r"\{(\d+)\}")
+_INDEX = re.compile(r"(?<=#\d)_[ij]\b")
+
+
+def _escaped(op_name: str) -> str:
+    return op_name.replace("_", "\\_")
+
+
+def _scalar_form(template: str) -> str:
+    """A template over arrays read for scalars: no sum over an index, no index (the seed's
+    E_o1 = 1/2 (target_o1 - o1)^2, not a sum over j of the j-th components)."""
+    return _INDEX.sub("", template.replace("\\sum_j ", "").replace("\\sum_i ", ""))
+
+
+def _inline(template: str) -> str:
+    """The part of an op's LaTeX template before a top-level " = " (sigmoid's σ(a))."""
+    return template.split(" = ", 1)[0]
+
+
+class Names:
+    """The names of one trace's nodes, computed once in forward order (no recursion)."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.graph = trace.graph
+        self.values = trace.values
+        self._tex: dict[str, str] = {}
+        self._text: dict[str, str] = {}
+        out = self.graph.node(self.graph.output)
+        # An unnamed output (the expression "2 * (x * y + max(z, w))") is called f, as the
+        # course calls a circuit's output, unless a variable already has that name.
+        taken = {n.label or n.id for n in self.graph.nodes if n.named or n.op == "input"}
+        self._output_name = None if out.named or not out.inputs else next(
+            (c for c in OUTPUT_NAMES if c not in taken), None)
+        for node in self.graph.nodes:
+            self._tex[node.id], self._text[node.id] = self._own(node)
+
+    def _own(self, node: Node) -> tuple[str, str]:
+        if self._is_named(node):
+            base = self._output_name if not node.named and node.inputs else (
+                node.label if node.label else node.id)
+            assert base is not None
+            return latex.tex_name(base), base
+        if node.op == "const":
+            v = self.values[node.id]
+            return latex.value(v), latex.value_text(v)
+        op = REGISTRY[node.op]
+        ins = [self._tex[i] for i in node.inputs]
+        tex = self._fill(_inline(op.latex), node, ins)
+        if len(tex) > MAX_INLINE or len(_inline(op.latex)) > MAX_INLINE:
+            short = [t if len(t) <= 16 else "\\cdots" for t in ins]
+            tex = (self._fill(_inline(op.latex), node, short)
+                   if len(_inline(op.latex)) <= MAX_INLINE
+                   else f"\\operatorname{{{_escaped(op.name)}}}({', '.join(short)})")
+        return tex, self._plain(node)
+
+    def _fill(self, template: str, node: Node, ins: list[str], y: str = "y") -> str:
+        op = REGISTRY[node.op]
+        consts = [float(self.values[i]) if self.graph.node(i).op == "const"
+                  and self.values[i].ndim == 0 else None for i in node.inputs]
+        return latex.fill(template, ins, y, variadic=op.arity == VARIADIC, consts=consts)
+
+    def _plain(self, node: Node) -> str:
+        """An unnamed gate's formula in plain text: w5·h1, σ(z1), q²."""
+        template = DISPLAY.get(node.op, ("", node.op + "({0})"))[1]
+        ins = [self._text[i] for i in node.inputs]
+        ins = [s if len(s) <= 24 else "…" for s in ins]
+        if REGISTRY[node.op].arity == VARIADIC and "{1}" in template:
+            a, b = template.index("{0}"), template.index("{1}")
+            template = (template[:a] + template[a + 3:b].join(f"{{{k}}}" for k in range(len(ins)))
+                        + template[b + 3:])
+
+        def slot(m: re.Match[str]) -> str:
+            s = ins[int(m[1])] if int(m[1]) < len(ins) else ""
+            if " " not in s and not s.startswith("−"):
+                return s
+            prev, nxt = template[m.start() - 1:m.start()], template[m.end():m.end() + 1]
+            if prev in ("(", "[") or (not prev and nxt == " ") or template[:m.start()].endswith(
+                    "+ "):
+                return s  # a function's argument, or a term of a sum
+            return f"({s})"
+
+        out = _TEXT_SLOT.sub(slot, template)
+        return re.sub(r"\^(\d)$", lambda m: m[1].translate(_SUPER), out)
+
+    def _is_named(self, node: Node) -> bool:
+        return node.named or node.op == "input" or (
+            node.id == self.graph.output and self._output_name is not None)
+
+    def tex(self, node_id: str) -> str:
+        """The LaTeX name: w_5, E_{total}, 2 (a constant), w_5 h_1 (an unnamed gate)."""
+        return self._tex[node_id]
+
+    def text(self, node_id: str) -> str:
+        """Plain text for the node: w5, 2, w5·h1."""
+        return self._text[node_id]
+
+    def name(self, node_id: str) -> str:
+        """The display name: "w5", "2", "the product w5·h1"."""
+        node = self.graph.node(node_id)
+        if self._is_named(node) or not node.inputs:
+            return self._text[node_id]
+        noun = DISPLAY.get(node.op, ("", ""))[0]
+        return f"{noun} {self._text[node_id]}".strip()
+
+    def formula(self, node_id: str) -> str | None:
+        """The forward formula: ``z_1 = w_1 x_1 + w_2 x_2 + b_1`` (the right side alone for an
+        unnamed gate, whose name is its formula); None for a leaf."""
+        node = self.graph.node(node_id)
+        if not node.inputs:
+            return None
+        op = REGISTRY[node.op]
+        template = op.latex
+        if all(self.values[i].ndim == 0 for i in node.inputs):
+            template = _scalar_form(template)
+        rhs = self._fill(template, node, [self._tex[i] for i in node.inputs])
+        if len(rhs) > 4 * MAX_INLINE:
+            rhs = self._fill(template, node, [t if len(t) <= 16 else "\\cdots"
+                                              for t in (self._tex[i] for i in node.inputs)])
+        if not self._is_named(node):
+            return rhs
+        return f"{self._tex[node_id]} = {rhs}"
+
+    def is_scalar(self, node_id: str) -> bool:
+        return bool(np.ndim(self.values[node_id]) == 0)
