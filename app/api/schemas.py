@@ -103,7 +103,8 @@ OutValue = float | list[float] | list[list[float]]
 
 class NodePublic(BaseModel):
     """A node with its forward value and its gradient (null if no input reaches it), its names
-    and formula (LaTeX from the server's one renderer) and its place in the animation."""
+    and formula (LaTeX from the server's one renderer) and its place in the animation (those
+    absent above the document's script_max_nodes)."""
 
     id: str
     op: str
@@ -116,12 +117,12 @@ class NodePublic(BaseModel):
     shape: list[int]
     value: OutValue
     grad: OutValue | None
-    name: str = Field(description="display name: 'w5', '2', 'the product w5·h1'")
-    tex: str = Field(description="LaTeX name: w_5, E_{total}, w_5 h_1 for an unnamed gate")
-    formula: str | None = Field(description="forward formula in LaTeX (null for a leaf)")
-    depth: int = Field(description="0 for a leaf, else 1 + the deepest input")
-    fan_out: int = Field(description="edges leaving the node")
-    final_step: int | None = Field(description="the backward step in which its gradient "
+    name: str | None = Field(None, description="display name: 'w5', '2', 'the product w5·h1'")
+    tex: str | None = Field(None, description="LaTeX name: w_5, E_{total}, w_5 h_1 for an unnamed gate")
+    formula: str | None = Field(None, description="forward formula in LaTeX (null for a leaf)")
+    depth: int | None = Field(None, description="0 for a leaf, else 1 + the deepest input")
+    fan_out: int | None = Field(None, description="edges leaving the node")
+    final_step: int | None = Field(None, description="the backward step in which its gradient "
                                    "becomes final (null: it gets none)")
 
 
@@ -136,10 +137,10 @@ class EdgePublic(BaseModel):
     local_grad: OutValue | None
     grad: OutValue | None
     patterns: list[str]
-    local_tex: str | None = Field(description="symbol = formula = value; a Jacobian edge: the "
+    local_tex: str | None = Field(None, description="symbol = formula = value; a Jacobian edge: the "
                                   "VJP with names and what it carries")
-    chain_tex: str | None = Field(description="upstream × local = carried")
-    step: int | None = Field(description="the backward step in which it fires (null: it "
+    chain_tex: str | None = Field(None, description="upstream × local = carried")
+    step: int | None = Field(None, description="the backward step in which it fires (null: it "
                              "carries nothing)")
 
 
@@ -214,7 +215,9 @@ class GraphResult(BaseModel):
     tex_edges: bool = Field(description="false above tex_max_edges edges: the edges' LaTeX and "
                             "the steps' strips are then null")
     tex_max_edges: int
-    script: ScriptPublic
+    script_max_nodes: int
+    script: ScriptPublic | None = Field(description="null above script_max_nodes nodes, and "
+                                        "then the nodes and edges have no v2 field")
     gradcheck: list[LeafCheckPublic] | None = None
     derivations: dict[str, dict[str, object]] | None = None
 

@@ -69,16 +69,24 @@ class Collapse:
         region, below = self._region(top, stops)
         chains = self._chains(top, region, below)
         pos = self.sched.pos
+        # which stops below each node of the region reaches (inputs before users)
+        reaches: dict[str, set[str]] = {}
+        want = set(below)
+        for nid in sorted(region, key=pos.__getitem__):
+            r: set[str] = set()
+            for i in region[nid].inputs:
+                if i in want:
+                    r.add(i)
+                elif i in reaches:
+                    r |= reaches[i]
+            reaches[nid] = r
         out: dict[str, Link] = {}
         for a in below:
-            way = {a}  # the region's nodes from which ``a`` is reached (its gates, and top)
-            for nid in sorted(region, key=pos.__getitem__):
-                if any(i in way for i in self.graph.node(nid).inputs):
-                    way.add(nid)
-            gates = sorted((n for n in way if n in region and n != top),
-                           key=pos.__getitem__, reverse=True)
-            edges = sorted(self.sched.edge(n, s) for n in way if n in region
-                           for s, i in enumerate(self.graph.node(n).inputs) if i in way)
+            way = [n for n in region if a in reaches[n]]  # the gates to ``a``, and top
+            gates = sorted((n for n in way if n != top), key=pos.__getitem__, reverse=True)
+            edges = sorted(self.sched.edge(n, s) for n in way
+                           for s, i in enumerate(region[n].inputs)
+                           if i == a or (i in reaches and a in reaches[i]))
             out[a] = Link(top, a, gates, edges, chains.get(a) if chains is not None else None)
         if stops is self.stops:
             self._links[top] = out
@@ -195,9 +203,7 @@ class Collapse:
     def partial(self, node: Node, slot: int) -> str:
         """The op's local derivative (or VJP) template for one input, with the names."""
         op = REGISTRY[node.op]
-        ins = [self.names.tex(i) for i in node.inputs]
-        consts = [float(self.trace.values[i]) if self.graph.node(i).op == "const"
-                  and self.trace.values[i].ndim == 0 else None for i in node.inputs]
+        ins, consts = self.names.operands(node)
         return latex.fill(op.dlatex_for(slot), ins, self.names.tex(node.id),
                           variadic=op.arity == VARIADIC, consts=consts, slot=slot)
 

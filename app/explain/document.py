@@ -6,9 +6,12 @@ What each field means is docs/design/plan.md's contract ("The result document, v
 Per node: name, tex, formula, depth, fan_out, final_step. Per edge: local_tex, chain_tex, step.
 And the ``script``: forward levels, the backward steps (app.explain.schedule) each with its
 current-step strip (the named quantities, unnamed gates collapsed: app.explain.collapse) and
-its narration as message keys (app.explain.narration). Big graphs (more than TEX_MAX_EDGES
-edges) keep the names, formulas and the script's structure and leave out the per-edge LaTeX
-and the strips, which the page cannot show on thousands of edges anyway; the document says so.
+its narration as message keys (app.explain.narration).
+
+Size keeps this cheap, and the document says which applies: up to TEX_MAX_EDGES edges,
+everything; up to SCRIPT_MAX_NODES nodes (what the page draws), everything but the per-edge
+LaTeX and the strips (null); beyond, no v2 field at all but ``version`` and a null ``script``:
+a graph the page does not draw pays nothing for its animation.
 """
 
 from __future__ import annotations
@@ -25,11 +28,15 @@ from app.explain.schedule import Schedule, phases, schedule
 from app.graph.engine import Trace
 
 Json = dict[str, Any]
-TEX_MAX_EDGES = 4_000
+TEX_MAX_EDGES = 2_000
+SCRIPT_MAX_NODES = 2_000  # the page's drawing cap (Settings.max_neuron_nodes' default)
 
 
 def add_v2(doc: Json, trace: Trace) -> Json:
     """``doc`` (trace_to_dict's document of ``trace``) with the v2 fields, version first."""
+    limits = {"tex_max_edges": TEX_MAX_EDGES, "script_max_nodes": SCRIPT_MAX_NODES}
+    if len(trace.graph) > SCRIPT_MAX_NODES:
+        return {"version": 2, **doc, "tex_edges": False, **limits, "script": None}
     sched = schedule(trace)
     names = Names(trace)
     full = len(sched.sources) <= TEX_MAX_EDGES
@@ -59,8 +66,7 @@ def add_v2(doc: Json, trace: Trace) -> Json:
         "done": {"say": say.done()},
         "phases": phases(trace, sched.steps),
     }
-    return {"version": 2, **doc, "tex_edges": full, "tex_max_edges": TEX_MAX_EDGES,
-            "script": script}
+    return {"version": 2, **doc, "tex_edges": full, **limits, "script": script}
 
 
 class Strips:

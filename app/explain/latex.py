@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -94,12 +95,14 @@ def _parts(x: float) -> tuple[str, int | None]:
     return mant.rstrip("0").rstrip("."), int(exp)
 
 
+@lru_cache(maxsize=65_536)  # a document writes each gradient several times
 def num(x: float) -> str:
     """A number in LaTeX: 0.0554, -0.01905, 1.5 \\times 10^{-7}."""
     mant, exp = _parts(float(x))
     return mant if exp is None else f"{mant} \\times 10^{{{exp}}}"
 
 
+@lru_cache(maxsize=65_536)
 def num_text(x: float) -> str:
     """The same number as plain text for narration: 0.0554, 1.5×10⁻⁷."""
     mant, exp = _parts(float(x))
@@ -149,6 +152,7 @@ def atom(tex: str) -> str:
     return tex if _is_atom(tex) else f"({tex})"
 
 
+@lru_cache(maxsize=16_384)
 def _is_atom(tex: str) -> bool:
     depth = 0
     for ch in tex:
@@ -158,6 +162,7 @@ def _is_atom(tex: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=16_384)
 def frac(top: str, bottom: str) -> str:
     """d top / d bottom, both LaTeX names."""
     return f"\\frac{{\\partial {atom(top)}}}{{\\partial {atom(bottom)}}}"
@@ -218,33 +223,52 @@ def fill(
     ``a \\cdot b`` is written ``a b`` when b begins with a letter, as the seed writes w_1 x_1.
     ``slot`` replaces ``{i}`` (a component's index) by slot + 1.
     """
+    lits, slots, thin = _compile(template, len(ins), variadic, tuple(consts), slot)
+    out: list[str] = []
+    for k, (key, kind, jux) in enumerate(slots):
+        tex = y if key < 0 else ins[key] if key < len(ins) else f"#{key}"
+        out.append(" " if jux and _juxtaposes(tex) else lits[k])
+        out.append(_bracket(tex, kind))
+    out.append(lits[-1])
+    s = "".join(out)
+    # a number times a name needs no thin space: 2 q, not 2 \, q
+    return _THIN.sub(r"\1 ", s) if thin else s
+
+
+_THIN = re.compile(r"(\d) \\, (?=[A-Za-z\\])")
+Slot = tuple[int, str, bool]  # input index (-1: the output), bracket kind, may juxtapose
+
+
+@lru_cache(maxsize=4096)
+def _compile(
+    template: str, n: int, variadic: bool, consts: tuple[float | None, ...], slot: int | None
+) -> tuple[tuple[str, ...], tuple[Slot, ...], bool]:
+    """A template cut into literals and slots, each slot with how its input is bracketed."""
     if variadic and "#0" in template and "#1" in template:
         a, b = template.index("#0"), template.index("#1")
         sep = template[a + 2:b]
-        template = template[:a] + sep.join(f"#{k}" for k in range(len(ins))) + template[b + 2:]
+        template = template[:a] + sep.join(f"#{k}" for k in range(n)) + template[b + 2:]
     if slot is not None:
         template = template.replace("{i}", f"{{{slot + 1}}}")
 
     def const_step(m: re.Match[str]) -> str:
         k = int(m[1])
         c = consts[k] if k < len(consts) else None
-        if c is None:
-            return m[0]
-        return num(c - 1 if m[2] == "-" else c + 1)
+        return m[0] if c is None else num(c - 1 if m[2] == "-" else c + 1)
 
-    template = _CONST_STEP.sub(const_step, template)
-    out: list[str] = []
+    template = _CONST_STEP.sub(const_step, template).replace("^{1}", "")  # x^{1} is x
+    lits: list[str] = []
+    slots: list[Slot] = []
     pos = 0
     for m in _SLOT.finditer(template):
-        before, after = template[pos:m.start()], template[m.end():]
-        tex = y if m[1] == "y" else ins[int(m[1])] if int(m[1]) < len(ins) else m[0]
-        if before.strip() == "\\cdot" and out and _juxtaposes(tex):
-            before = " "
-        out.append(before + _operand(tex, template[:m.start()], after))
+        before = template[pos:m.start()]
+        lits.append(before)
+        slots.append((-1 if m[1] == "y" else int(m[1]),
+                      _kind(template[:m.start()], template[m.end():]),
+                      bool(slots) and before.strip() == "\\cdot"))
         pos = m.end()
-    out.append(template[pos:])
-    # x^{1} is x, and a number times a name needs no thin space: 2 q, not 2 \, q
-    return re.sub(r"(\d) \\, (?=[A-Za-z\\])", r"\1 ", "".join(out).replace("^{1}", ""))
+    lits.append(template[pos:])
+    return tuple(lits), tuple(slots), any("\\," in lit for lit in lits)
 
 
 def _juxtaposes(right: str) -> bool:
@@ -255,21 +279,28 @@ _OPENS = ("{", "(", "[", ",", "&", "=", ">", "<", "\\ge", "\\le")
 _CLOSES = ("}", ")", "]", ",", "&", "=", ">", "<", "\\ge", "\\le", "\\right", "\\\\")
 
 
-def _operand(tex: str, before: str, after: str) -> str:
-    """``tex`` placed between ``before`` and ``after`` of a template, bracketed if needed: a
-    base under ^ or _ must be one symbol; an operand of a product or of a minus must not be a
-    sum; a term after + must not start with a minus."""
+def _kind(before: str, after: str) -> str:
+    """How an input between ``before`` and ``after`` of a template is bracketed: as a base
+    under ^ or _ (one symbol), bare, bare unless it starts with a minus (after +), or
+    parenthesized if it is a sum (an operand of a product or of a minus)."""
     b, a = before.rstrip(), after.lstrip()
     if a.startswith(("^", "_")):
-        if _PLAIN_NUMBER.fullmatch(tex) and not tex.startswith("-"):
-            return tex
-        if _is_atom(tex) and not tex.startswith("-"):
-            return f"{{{tex}}}" if a[0] in tex else tex  # o_1^{(2)} under ^2: no double script
-        return f"\\left({tex}\\right)"
+        return a[0]
     opens, closes = not b or b.endswith(_OPENS), not a or a.startswith(_CLOSES)
     sums = a.startswith(("+", "-"))
     if b.endswith("+") and (closes or sums):
+        return "+"
+    return "bare" if opens and (closes or sums) else "factor"
+
+
+@lru_cache(maxsize=16384)
+def _bracket(tex: str, kind: str) -> str:
+    if kind in ("^", "_"):
+        if _PLAIN_NUMBER.fullmatch(tex) and not tex.startswith("-"):
+            return tex
+        if _is_atom(tex) and not tex.startswith("-"):
+            return f"{{{tex}}}" if kind in tex else tex  # o_1^{(2)} under ^2: no double script
+        return f"\\left({tex}\\right)"
+    if kind == "+":
         return f"\\left({tex}\\right)" if tex.startswith("-") else tex
-    if opens and (closes or sums):
-        return tex
-    return paren(tex)
+    return tex if kind == "bare" else paren(tex)

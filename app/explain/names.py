@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from app.explain import latex
 from app.graph.engine import Trace
 from app.graph.ir import Node
@@ -88,6 +86,9 @@ class Names:
         self.values = trace.values
         self._tex: dict[str, str] = {}
         self._text: dict[str, str] = {}
+        self._operands: dict[str, tuple[list[str], tuple[float | None, ...]]] = {}
+        self._consts = {n.id for n in self.graph.nodes
+                        if n.op == "const" and self.values[n.id].ndim == 0}
         out = self.graph.node(self.graph.output)
         # An unnamed output (the expression "2 * (x * y + max(z, w))") is called f, as the
         # course calls a circuit's output, unless a variable already has that name.
@@ -106,21 +107,39 @@ class Names:
         if node.op == "const":
             v = self.values[node.id]
             return latex.value(v), latex.value_text(v)
-        op = REGISTRY[node.op]
+        inline = _inline(self._template(node))
         ins = [self._tex[i] for i in node.inputs]
-        tex = self._fill(_inline(op.latex), node, ins)
-        if len(tex) > MAX_INLINE or len(_inline(op.latex)) > MAX_INLINE:
+        if len(inline) > MAX_INLINE:  # elu's cases: by its name
             short = [t if len(t) <= 16 else "\\cdots" for t in ins]
-            tex = (self._fill(_inline(op.latex), node, short)
-                   if len(_inline(op.latex)) <= MAX_INLINE
-                   else f"\\operatorname{{{_escaped(op.name)}}}({', '.join(short)})")
+            return (f"\\operatorname{{{_escaped(node.op)}}}({', '.join(short)})",
+                    self._plain(node))
+        tex = self._fill(inline, node, ins)
+        if len(tex) > MAX_INLINE:
+            tex = self._fill(inline, node, [t if len(t) <= 16 else "\\cdots" for t in ins])
         return tex, self._plain(node)
 
+    def _template(self, node: Node) -> str:
+        """The op's LaTeX template, read for scalars when every input is one."""
+        template = REGISTRY[node.op].latex
+        if all(self.values[i].ndim == 0 for i in node.inputs):
+            template = _scalar_form(template)
+        return template
+
     def _fill(self, template: str, node: Node, ins: list[str], y: str = "y") -> str:
-        op = REGISTRY[node.op]
-        consts = [float(self.values[i]) if self.graph.node(i).op == "const"
-                  and self.values[i].ndim == 0 else None for i in node.inputs]
-        return latex.fill(template, ins, y, variadic=op.arity == VARIADIC, consts=consts)
+        return latex.fill(template, ins, y, variadic=REGISTRY[node.op].arity == VARIADIC,
+                          consts=self._const_values(node))
+
+    def _const_values(self, node: Node) -> tuple[float | None, ...]:
+        if not self._consts or not any(i in self._consts for i in node.inputs):
+            return ()
+        return tuple(float(self.values[i]) if i in self._consts else None for i in node.inputs)
+
+    def operands(self, node: Node) -> tuple[list[str], tuple[float | None, ...]]:
+        """The inputs' LaTeX names and which are constant numbers (for latex.fill)."""
+        if node.id not in self._operands:
+            self._operands[node.id] = ([self._tex[i] for i in node.inputs],
+                                       self._const_values(node))
+        return self._operands[node.id]
 
     def _plain(self, node: Node) -> str:
         """An unnamed gate's formula in plain text: w5·h1, σ(z1), q²."""
@@ -171,17 +190,12 @@ class Names:
         node = self.graph.node(node_id)
         if not node.inputs:
             return None
-        op = REGISTRY[node.op]
-        template = op.latex
-        if all(self.values[i].ndim == 0 for i in node.inputs):
-            template = _scalar_form(template)
+        template = self._template(node)
+        named = self._is_named(node)
+        if not named and _inline(template) == template:
+            return self._tex[node_id]  # an unnamed gate's name is its formula
         rhs = self._fill(template, node, [self._tex[i] for i in node.inputs])
         if len(rhs) > 4 * MAX_INLINE:
             rhs = self._fill(template, node, [t if len(t) <= 16 else "\\cdots"
                                               for t in (self._tex[i] for i in node.inputs)])
-        if not self._is_named(node):
-            return rhs
-        return f"{self._tex[node_id]} = {rhs}"
-
-    def is_scalar(self, node_id: str) -> bool:
-        return bool(np.ndim(self.values[node_id]) == 0)
+        return f"{self._tex[node_id]} = {rhs}" if named else rhs

@@ -21,6 +21,7 @@ from app.explain import latex
 from app.explain.names import Names
 from app.explain.schedule import Schedule
 from app.graph.engine import Trace
+from app.graph.ops import Array
 
 Json = dict[str, Any]
 Say = list[Json]
@@ -38,13 +39,16 @@ class Narrator:
     def __init__(self, trace: Trace, names: Names, sched: Schedule, doc: Json) -> None:
         self.trace, self.names, self.sched, self.doc = trace, names, sched, doc
         self.out = trace.graph.output
+        self._texts: dict[str, str] = {}
         self.outs: dict[int, list[int]] = {}  # the carrying edges leaving each node
         for e, src in enumerate(sched.sources):
             if sched.carries[e]:
                 self.outs.setdefault(src, []).append(e)
 
     def _value(self, node: str) -> str:
-        return latex.value_text(self.trace.grads[node])
+        if node not in self._texts:
+            self._texts[node] = latex.value_text(self.trace.grads[node])
+        return self._texts[node]
 
     def start(self) -> Say:
         return [msg("start", output=self.out)]
@@ -85,7 +89,7 @@ class Narrator:
             says.append(msg("backward.final", nodes=final,
                             values=[self._value(f) for f in final]))
         elif final:
-            largest = max(final, key=lambda f: float(np.max(np.abs(grads[f]))))
+            largest = max(final, key=lambda f: _magnitude(grads[f]))
             says.append(msg("backward.final_many", count=len(final), largest=largest,
                             value=self._value(largest)))
         return says
@@ -101,3 +105,7 @@ class Narrator:
         if self.trace.seeded_with_ones:
             says.append(msg("done.sum", output=self.out))
         return says
+
+
+def _magnitude(g: Array) -> float:
+    return abs(float(g)) if g.ndim == 0 else float(np.max(np.abs(g)))
