@@ -118,7 +118,7 @@ class NodePublic(BaseModel):
     value: OutValue
     grad: OutValue | None
     name: str | None = Field(None, description="display name: 'w5', '2', 'the product w5·h1'")
-    tex: str | None = Field(None, description="LaTeX name: w_5, E_{total}, w_5 h_1 for an unnamed gate")
+    tex: str | None = Field(None, description="LaTeX name: w_5, E_{total}; w_5 h_1 (a gate)")
     formula: str | None = Field(None, description="forward formula in LaTeX (null for a leaf)")
     depth: int | None = Field(None, description="0 for a leaf, else 1 + the deepest input")
     fan_out: int | None = Field(None, description="edges leaving the node")
@@ -137,8 +137,8 @@ class EdgePublic(BaseModel):
     local_grad: OutValue | None
     grad: OutValue | None
     patterns: list[str]
-    local_tex: str | None = Field(None, description="symbol = formula = value; a Jacobian edge: the "
-                                  "VJP with names and what it carries")
+    local_tex: str | None = Field(None, description="symbol = formula = value; a Jacobian "
+                                  "edge: the VJP with names and what it carries")
     chain_tex: str | None = Field(None, description="upstream × local = carried")
     step: int | None = Field(None, description="the backward step in which it fires (null: it "
                              "carries nothing)")

@@ -76,7 +76,9 @@ class Strips:
         self.trace, self.names, self.sched, self.doc = trace, names, sched, doc
         self.graph = trace.graph
         self.out = self.graph.output
-        self.named = {n.id for n in self.graph.nodes if n.named or n.id == self.out}
+        # the stops: what the user named (an unnamed output is not: 2 * (x * y + max(z, w))
+        # is explained gate by gate, as the course does)
+        self.named = {n.id for n in self.graph.nodes if n.named}
         self.out_edges: dict[int, list[int]] = {}
         for i, s in enumerate(sched.sources):
             self.out_edges.setdefault(s, []).append(i)
@@ -168,11 +170,13 @@ class Strips:
         return " \\qquad ".join(lines)
 
     def _named_line(self, a: str) -> str:
-        """dE/da from its named users, unnamed gates collapsed: the seed's chain rule."""
+        """dE/da from its named users, unnamed gates collapsed: the seed's chain rule. From the
+        output itself: the collapsed formula and its chains' numbers (x + x + 1 = 3 + 3 + 1)."""
         grads = self.trace.grads
         users = self.users(a)
-        scalar = all(np.ndim(grads[s]) == 0 for s in [a, *users])
-        if not scalar:
+        if not users:  # only unnamed gates above (2 * (x * y + ...)): gate by gate
+            return self._direct_line(a)
+        if not all(np.ndim(grads[s]) == 0 for s in [a, *users]):
             parts = []
             for s in users:
                 f = self.collapse.formula(self.collapse.links(s)[a], self.upstream(s)
@@ -181,43 +185,52 @@ class Strips:
                 parts.append(f if s == self.out or np.ndim(grads[s]) else
                              f"{self.d(s)} \\cdot {latex.paren(f)}")
             return f"{self.d(a)} = {' + '.join(parts)} = {latex.value(grads[a])}"
-        syms: list[str] = []
-        nums: list[tuple[float | None, float]] = []
-        for s in users:
+        terms: list[tuple[str, str]] = []
+        for k, s in enumerate(users):
             local = float(self.collapse.local(s)[a])
+            first = latex.term if k else latex.num
             if s == self.out:
-                syms.append(self.d_local(s, a))
-                nums.append((None, local))
+                link = self.collapse.links(s)[a]
+                formula = self.collapse.formula(link)
+                chains = link.chains if link.chains and len(link.chains) > 1 else []
+                nums = " + ".join(
+                    (latex.term if k + j else latex.num)(
+                        float(self.collapse.chain_value(c, np.ones(()))))
+                    for j, c in enumerate(chains)) if chains else first(local)
+                terms.append((formula or self.d_local(s, a), nums))
             else:
-                syms.append(f"{self.d(s)} \\cdot {self.d_local(s, a)}")
-                nums.append((float(grads[s]), local))
-        return self._sum_line(a, syms, nums)
+                terms.append((f"{self.d(s)} \\cdot {self.d_local(s, a)}",
+                              f"{first(float(grads[s]))} \\times {latex.term(local)}"))
+        return self._sum_line(a, terms)
 
-    def _sum_line(self, a: str, syms: list[str], nums: list[tuple[float | None, float]]) -> str:
-        """dE/da = the terms' symbols = their numbers (upstream × local) = the total."""
-        lhs, total = self.d(a), latex.value(self.trace.grads[a])
-        parts = [lhs]
-        if syms != [lhs]:
-            parts.append(" + ".join(syms))
-        shown = [(latex.term if k else latex.num)(u if u is not None else v)
-                 + (f" \\times {latex.term(v)}" if u is not None else "")
-                 for k, (u, v) in enumerate(nums)]
-        if shown and shown != [total]:
-            parts.append(" + ".join(shown))
-        parts.append(total)
+    def _sum_line(self, a: str, terms: list[tuple[str, str]]) -> str:
+        """dE/da = the terms' symbols = their numbers (upstream × local) = the total, each
+        part left out where it would only repeat the one before."""
+        parts = [self.d(a)]
+        for shown in (" + ".join(t[0] for t in terms), " + ".join(t[1] for t in terms),
+                      latex.value(self.trace.grads[a])):
+            if shown and shown != parts[-1]:
+                parts.append(shown)
         return " = ".join(parts)
 
     def _direct_line(self, a: str) -> str:
-        """dE/da of an unnamed gate, from the edges leaving it."""
+        """dE/da from the edges leaving ``a``: upstream × local, gate by gate."""
         edges = self.doc["edges"]
         outs = [edges[i] for i in self.out_edges.get(self.sched.pos[a], [])
                 if edges[i]["grad"] is not None]
         if any(np.ndim(e["grad"]) or e["local_grad"] is None for e in outs):
             return f"{self.d(a)} = {latex.value(self.trace.grads[a])}"
-        syms = [f"{self.d(e['target'])} \\cdot {self.d_local(e['target'], a)}" for e in outs]
-        nums: list[tuple[float | None, float]] = [
-            (float(self.trace.grads[e["target"]]), e["local_grad"]) for e in outs]
-        return self._sum_line(a, syms, nums)
+        terms: list[tuple[str, str]] = []
+        for k, e in enumerate(outs):
+            t, local = e["target"], e["local_grad"]
+            first = latex.term if k else latex.num
+            if t == self.out:
+                terms.append((self.d_local(t, a), first(local)))
+            else:
+                terms.append((f"{self.d(t)} \\cdot {self.d_local(t, a)}",
+                              f"{first(float(self.trace.grads[t]))} \\times "
+                              f"{latex.term(local)}"))
+        return self._sum_line(a, terms)
 
     def _contribution(self, index: int) -> str:
         """What one edge adds to its source's gradient, before that gradient is complete."""

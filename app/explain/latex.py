@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -116,14 +116,16 @@ def term(x: float) -> str:
 
 
 def value(v: npt.ArrayLike) -> str:
-    """A scalar, a vector [0.44, 0.52] or a matrix (bmatrix), at most MAX_SIDE entries a side."""
+    """A scalar, a vector [0.44, 0.52] or a matrix (bmatrix), at most MAX_SIDE entries a side
+    (only those are formatted: a 150 x 150 gradient costs no more than a 6 x 6 one)."""
     a = np.asarray(v, dtype=np.float64)
     if a.ndim == 0:
         return num(float(a))
     if a.ndim == 1:
-        return "[" + ", ".join(_side([num(x) for x in a.tolist()])) + "]"
-    rows = [" & ".join(_side([num(x) for x in r])) for r in a.reshape(a.shape[0], -1).tolist()]
-    shown = rows[:MAX_SIDE] + (["\\vdots"] if len(rows) > MAX_SIDE else [])
+        return "[" + ", ".join(_side(a)) + "]"
+    a = a.reshape(a.shape[0], -1)
+    rows = [" & ".join(_side(r)) for r in a[:MAX_SIDE]]
+    shown = rows + (["\\vdots"] if a.shape[0] > MAX_SIDE else [])
     return "\\begin{bmatrix}" + " \\\\ ".join(shown) + "\\end{bmatrix}"
 
 
@@ -137,11 +139,14 @@ def value_text(v: npt.ArrayLike) -> str:
     a = np.asarray(v, dtype=np.float64)
     if a.ndim == 0:
         return num_text(float(a))
-    return "[" + ", ".join(_side([num_text(x) for x in a.ravel().tolist()])) + "]"
+    return "[" + ", ".join(_side(a.ravel(), num_text)) + "]"
 
 
-def _side(items: list[str]) -> list[str]:
-    return items if len(items) <= MAX_SIDE else [*items[:MAX_SIDE - 1], "\\dots"]
+def _side(xs: npt.NDArray[np.float64], fmt: Callable[[float], str] = num) -> list[str]:
+    """The entries of one axis, formatted, the tail beyond MAX_SIDE as \\dots."""
+    if len(xs) <= MAX_SIDE:
+        return [fmt(x) for x in xs.tolist()]
+    return [*(fmt(x) for x in xs[:MAX_SIDE - 1].tolist()), "\\dots"]
 
 
 # --- symbols --------------------------------------------------------------------------------
