@@ -306,9 +306,9 @@ def _paths_latex(symbol: str, paths: Sequence[Json], more: bool) -> str:
                                          for p in shown) + tail or "0")]
     if all(np.ndim(p["product"]) == 0 for p in shown) and any(p["factors"] for p in shown):
         rows.append("= " + " + ".join(
-            " \\cdot ".join(latex.term(f["value"]) if k else latex.num(f["value"])
+            " \\cdot ".join(latex.term(f["value"]) if k or i else latex.num(f["value"])
                              for k, f in enumerate(p["factors"])) or "1"
-            for p in shown) + tail)
+            for i, p in enumerate(shown)) + tail)
     return _aligned(rows)
 
 
