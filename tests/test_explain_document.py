@@ -23,9 +23,10 @@ from app.builders.graph_json import build_graph
 from app.examples import EXAMPLES, GRAPH_EXAMPLES
 from app.explain.document import SCRIPT_MAX_NODES, TEX_MAX_EDGES
 from app.graph.engine import run
+from app.limits import Limits
 from app.network_service import network_document
 from app.serialize import trace_to_dict
-from app.service import Limits, graph_document
+from app.service import graph_document
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAC = "\\frac{\\partial %s}{\\partial %s}"
@@ -43,8 +44,8 @@ def g4(x: float) -> str:
 def document(example_id: str) -> dict[str, Any]:
     ex = next(e for e in EXAMPLES if e["id"] == example_id)
     if ex["endpoint"] == "/api/network":
-        return network_document(ex["request"], Limits())
-    return graph_document(ex["request"], Limits())
+        return network_document(ex["request"], Limits.defaults())
+    return graph_document(ex["request"], Limits.defaults())
 
 
 def step_where_final(doc: dict[str, Any], node: str) -> dict[str, Any]:
@@ -169,21 +170,21 @@ def every_example_with_derivations() -> Iterator[dict[str, Any]]:
         req = {"layers": layers, "activation": act, "loss": loss, "view": view,
                "inputs": rng.normal(size=(2, layers[0])).tolist(), "targets": targets.tolist(),
                "per_neuron_biases": True, "learning_rate": 0.1}
-        doc = network_document(req, Limits())
+        doc = network_document(req, Limits.defaults())
         req["explain"] = [n["id"] for n in doc["nodes"] if n["op"] == "input"][:20]
-        yield network_document(req, Limits())
+        yield network_document(req, Limits.defaults())
     for ex in EXAMPLES:
         req = dict(ex["request"])
         if ex["endpoint"] == "/api/network":
             req["steps"] = min(int(req.get("steps", 0)), 5)
-            doc = network_document(req, Limits())
+            doc = network_document(req, Limits.defaults())
             req["explain"] = [n["id"] for n in doc["nodes"] if n["op"] == "input"][:12]
-            yield network_document(req, Limits())
+            yield network_document(req, Limits.defaults())
         else:
-            doc = graph_document(req, Limits())
+            doc = graph_document(req, Limits.defaults())
             req["explain"] = [n["id"] for n in doc["nodes"]]
             req["learning_rate"] = 0.1
-            yield graph_document(req, Limits())
+            yield graph_document(req, Limits.defaults())
 
 
 NODE_PARAMS = ("node", "nodes", "largest", "output")
@@ -268,7 +269,7 @@ def test_every_latex_string_typesets_in_katex(docs: list[dict[str, Any]]) -> Non
     req = {"graph": {"nodes": [*({"id": w, "op": "input"} for w in weird),
                                {"id": "f", "op": "add", "inputs": weird}], "output": "f"},
            "values": dict.fromkeys(weird, 1.0), "explain": weird, "learning_rate": 0.1}
-    tex = sorted({*tex, *latex(graph_document(req, Limits()))})
+    tex = sorted({*tex, *latex(graph_document(req, Limits.defaults()))})
     result = subprocess.run([node, "-e", KATEX_CHECK, str(katex)], input=json.dumps(tex),
                             capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout) == []
@@ -277,11 +278,12 @@ def test_every_latex_string_typesets_in_katex(docs: list[dict[str, Any]]) -> Non
 HASH_ALL = """
 import hashlib, sys
 from app.examples import GRAPH_EXAMPLES
-from app.service import Limits, graph_job
+from app.limits import Limits
+from app.service import graph_job
 h = hashlib.sha256()
 for ex in GRAPH_EXAMPLES:
     req = {**ex["request"], "explain": ["x", "W"] if "W" in ex["request"]["values"] else []}
-    h.update(graph_job(req, Limits()))
+    h.update(graph_job(req, Limits.defaults()))
 print(h.hexdigest())
 """
 

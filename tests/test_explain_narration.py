@@ -12,9 +12,10 @@ from app.builders.network import by_neuron_name, init_params, make_spec
 from app.builders.network_layers import neuron_inputs, neurons_graph
 from app.examples import EXAMPLES
 from app.graph.engine import run
+from app.limits import Limits
 from app.network_service import network_document
 from app.serialize import trace_to_dict
-from app.service import Limits, graph_document
+from app.service import graph_document
 
 PLAN = Path(__file__).resolve().parent.parent / "docs" / "design" / "plan.md"
 
@@ -34,12 +35,12 @@ def documented() -> dict[str, set[str]]:
 
 def test_every_key_and_param_is_documented_for_the_catalog() -> None:
     table = documented()
-    docs = [network_document(ex["request"] | {"steps": 0}, Limits())
-            if ex["endpoint"] == "/api/network" else graph_document(ex["request"], Limits())
+    docs = [network_document(ex["request"] | {"steps": 0}, Limits.defaults())
+            if ex["endpoint"] == "/api/network" else graph_document(ex["request"], Limits.defaults())
             for ex in EXAMPLES]
     docs.append(graph_document({"expression": "W @ x", "values": {"W": [[1, 2]], "x": [1, 2]}},
-                               Limits()))  # a non-scalar output: its sum
-    docs.append(graph_document({"expression": "f = 2 * 3"}, Limits()))  # a constant
+                               Limits.defaults()))  # a non-scalar output: its sum
+    docs.append(graph_document({"expression": "f = 2 * 3"}, Limits.defaults()))  # a constant
     seen = set()
     for doc in docs:
         for m in says(doc):
@@ -54,7 +55,7 @@ def test_every_key_and_param_is_documented_for_the_catalog() -> None:
 
 
 def test_the_seeds_step_2_sums_h1s_two_uses() -> None:
-    doc = network_document(EXAMPLES[0]["request"] | {"steps": 0}, Limits())
+    doc = network_document(EXAMPLES[0]["request"] | {"steps": 0}, Limits.defaults())
     h1 = next(st for st in doc["script"]["backward"] if st["node"] == "h1")
     (head, *rest) = h1["say"]
     x, t = np.array([0.05, 0.10]), np.array([0.01, 0.99])
