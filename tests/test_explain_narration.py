@@ -35,8 +35,9 @@ def documented() -> dict[str, set[str]]:
 
 def test_every_key_and_param_is_documented_for_the_catalog() -> None:
     table = documented()
-    docs = [network_document(ex["request"] | {"steps": 0}, Limits.defaults())
-            if ex["endpoint"] == "/api/network" else graph_document(ex["request"], Limits.defaults())
+    limits = Limits.defaults()
+    docs = [network_document(ex["request"] | {"steps": 0}, limits)
+            if ex["endpoint"] == "/api/network" else graph_document(ex["request"], limits)
             for ex in EXAMPLES]
     docs.append(graph_document({"expression": "W @ x", "values": {"W": [[1, 2]], "x": [1, 2]}},
                                Limits.defaults()))  # a non-scalar output: its sum
