@@ -16,12 +16,13 @@ a graph the page does not draw pays nothing for its animation.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from app.explain import latex
-from app.explain.collapse import Collapse
+from app.explain.collapse import Collapse, Link
 from app.explain.names import Names
 from app.explain.narration import Narrator
 from app.explain.schedule import Schedule, phases, schedule
@@ -187,21 +188,31 @@ class Strips:
             return f"{self.d(a)} = {' + '.join(parts)} = {latex.value(grads[a])}"
         terms: list[tuple[str, str]] = []
         for k, s in enumerate(users):
-            local = float(self.collapse.local(s)[a])
+            link = self.collapse.links(s)[a]
+            chains = self.chain_values(link)
+            local = sum(chains)
             first = latex.term if k else latex.num
             if s == self.out:
-                link = self.collapse.links(s)[a]
                 formula = self.collapse.formula(link)
-                chains = link.chains if link.chains and len(link.chains) > 1 else []
-                nums = " + ".join(
-                    (latex.term if k + j else latex.num)(
-                        float(self.collapse.chain_value(c, np.ones(()))))
-                    for j, c in enumerate(chains)) if chains else first(local)
+                nums = (" + ".join((latex.term if k + j else latex.num)(v)
+                                   for j, v in enumerate(chains)) if len(chains) > 1
+                        else first(local))
                 terms.append((formula or self.d_local(s, a), nums))
             else:
                 terms.append((f"{self.d(s)} \\cdot {self.d_local(s, a)}",
                               f"{first(float(grads[s]))} \\times {latex.term(local)}"))
         return self._sum_line(a, terms)
+
+    def chain_values(self, link: Link) -> list[float]:
+        """Each chain's factor, scalars all the way: the product of the engine's local
+        gradients on its edges (already in the document; in the order of the chains)."""
+        edges, sched = self.doc["edges"], self.sched
+        if link.chains is not None:
+            chains = [[edges[sched.edge(n, slot)]["local_grad"] for n, slot in c]
+                      for c in link.chains]
+            if all(isinstance(v, float) for c in chains for v in c):
+                return [math.prod(c) for c in chains]
+        return [float(self.collapse.local(link.top)[link.below])]  # summed over its chains
 
     def _sum_line(self, a: str, terms: list[tuple[str, str]]) -> str:
         """dE/da = the terms' symbols = their numbers (upstream × local) = the total, each

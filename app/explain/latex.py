@@ -42,6 +42,7 @@ UPSTREAM = "\\bar{y}"  # the upstream gradient in a Jacobian op's VJP template
 MAX_SIDE = 6  # entries shown along one axis of an array, then \cdots
 
 
+@lru_cache(maxsize=16_384)
 def tex_name(name: str) -> str:
     """w5 -> w_5, w12 -> w_{12}, E_total -> E_{total}, E_o1 -> E_{o_1}, h1_2 -> h_{1,2},
     h1@2 -> h_1^{(2)} (sample 2), beta -> \\beta, a word -> \\mathit{dot} (so that it does not
