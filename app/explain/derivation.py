@@ -1,8 +1,14 @@
 """Chain-rule derivations the seed's way: a chain of named stops, factored at shared nodes.
 
+    >>> from app.builders.expression import parse_expression
+    >>> from app.graph.engine import run
+    >>> program = "h = sigmoid(w1 * x); a = h * w2; b = h * w3; E = a + b"
+    >>> trace = run(parse_expression(program), {"w1": 0.5, "x": 1, "w2": 2, "w3": -1})
     >>> d = derivations(trace, ["w1"], learning_rate=0.5)["w1"]
-    >>> [line["node"] for line in d["lines"]]
-    ['w1', 'h1']
+    >>> [line["node"] for line in d["lines"]]  # w1's chain stops at h: a and b use it
+    ['w1', 'h']
+    >>> print(d["lines"][0]["tex"].split(" = ")[1])
+    \\frac{\\partial E}{\\partial h} \\cdot \\frac{\\partial h}{\\partial w_1}
 
 The seed's step 2 writes dE/dw1 = dE/dh1 · dh1/dz1 · dz1/dw1 and then, because h1 feeds both
 outputs, dE/dh1 = dE_o1/dh1 + dE_o2/dh1, each term a product of its factors. So does this: the
