@@ -128,6 +128,7 @@ def test_w1_factors_at_h1_as_the_seeds_step_2() -> None:
     assert dw1["path_count"] == 2
     p1, p2 = dw1["paths"]
     assert p1["stops"] == ["E_total", "o1", "z3", "h1", "z1", "w1"]
+    assert p1["nodes"] == ["E_total", "E_o1", "o1", "z3", "w5*h1", "h1", "z1", "w1*x1", "w1"]
     assert p1["product"] == pytest.approx(via_o1 * ref["dh_dz"][0] * 0.05, rel=1e-13)
     assert p2["product"] == pytest.approx(via_o2 * ref["dh_dz"][0] * 0.05, rel=1e-13)
     assert dw1["update"]["after"] == pytest.approx(0.15 - 0.5 * ref["dw1"][0, 0], rel=1e-14)

@@ -69,6 +69,10 @@ def test_the_seeds_document() -> None:
     assert doc["version"] == 2 and doc["tex_edges"] is True
     nodes = {n["id"]: n for n in doc["nodes"]}
     assert nodes["z1"]["formula"] == "z_1 = w_1 x_1 + w_2 x_2 + b_1"  # + b1: every input
+    z1 = 0.15 * 0.05 + 0.20 * 0.10 + 0.35
+    assert nodes["z1"]["value_tex"] == ("z_1 = w_1 x_1 + w_2 x_2 + b_1 = 0.15 \\cdot 0.05 + "
+                                        f"0.2 \\cdot 0.1 + 0.35 = {g4(z1)}")
+    assert nodes["w1"]["value_tex"] is None
     assert (nodes["w5*h1"]["name"], nodes["w5*h1"]["tex"]) == ("the product w5·h1", "w_5 h_1")
     assert (nodes["h1"]["depth"], nodes["h1"]["fan_out"]) == (3, 2)
     steps = doc["script"]["backward"]
@@ -209,7 +213,7 @@ def strings(doc: dict[str, Any]) -> Iterator[str]:
 def latex(doc: dict[str, Any]) -> Iterator[str]:
     """Every LaTeX string of a document."""
     for n in doc["nodes"]:
-        yield from (s for s in (n["tex"], n["formula"]) if s)
+        yield from (s for s in (n["tex"], n["formula"], n["value_tex"]) if s)
     for e in doc["edges"]:
         yield from (s for s in (e["local_tex"], e["chain_tex"]) if s)
     yield from (st["tex"] for st in doc["script"]["backward"] if st["tex"])

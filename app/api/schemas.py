@@ -139,6 +139,7 @@ class NodePublic(BaseModel):
     name: str | None = Field(None, description="display name: 'w5', '2', 'the product w5·h1'")
     tex: str | None = Field(None, description="LaTeX name: w_5, E_{total}; w_5 h_1 (a gate)")
     formula: str | None = Field(None, description="forward formula in LaTeX (null for a leaf)")
+    value_tex: str | None = Field(None, description="the forward step with its numbers")
     depth: int | None = Field(None, description="0 for a leaf, else 1 + the deepest input")
     fan_out: int | None = Field(None, description="edges leaving the node")
     final_step: int | None = Field(None, description="the backward step in which its gradient "

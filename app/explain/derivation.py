@@ -267,7 +267,9 @@ def _paths(d: Deriver, target: str, below: dict[str, dict[str, Link]],
         s, links = stack.pop()
         if s == target:
             factors, cot = d.product(links, None)
-            paths.append({"stops": [d.out, *(k.below for k in links)], "factors": factors,
+            nodes = [d.out, *(n for k in links for n in (*k.gates, k.below))]
+            paths.append({"stops": [d.out, *(k.below for k in links)], "nodes": nodes,
+                          "factors": factors,
                           "product": plain(cot), "product_tex": latex.value(cot)})
             continue
         stack.extend((a, (*links, k)) for a, k in reversed(below[s].items()))

@@ -48,6 +48,7 @@ def add_v2(doc: Json, trace: Trace) -> Json:
         n["name"] = names.name(nid)
         n["tex"] = names.tex(nid)
         n["formula"] = names.formula(nid)
+        n["value_tex"] = names.with_numbers(nid)
         n["depth"] = depth
         n["fan_out"] = fan
         n["final_step"] = final.get(nid)

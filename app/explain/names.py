@@ -87,6 +87,7 @@ class Names:
         self._tex: dict[str, str] = {}
         self._text: dict[str, str] = {}
         self._operands: dict[str, tuple[list[str], tuple[float | None, ...]]] = {}
+        self._nums: dict[str, str] = {}
         self._consts = {n.id for n in self.graph.nodes
                         if n.op == "const" and self.values[n.id].ndim == 0}
         out = self.graph.node(self.graph.output)
@@ -199,3 +200,36 @@ class Names:
             rhs = self._fill(template, node, [t if len(t) <= 16 else "\\cdots"
                                               for t in (self._tex[i] for i in node.inputs)])
         return f"{self._tex[node_id]} = {rhs}" if named else rhs
+
+    def with_numbers(self, node_id: str) -> str | None:
+        """The forward step with its numbers, for the strip of the forward pass:
+        ``z_1 = w_1 x_1 + w_2 x_2 + b_1 = 0.15 \\cdot 0.05 + 0.2 \\cdot 0.1 + 0.35 = 0.3775``
+        (unnamed inputs opened up to their own numbers); on arrays, the formula and the value;
+        None for a leaf."""
+        node = self.graph.node(node_id)
+        if not node.inputs:
+            return None
+        named = self._is_named(node)
+        inline = _inline(self._template(node))
+        parts = [self._tex[node_id]] if named else []
+        parts.append(self._fill(inline, node, [self._tex[i] for i in node.inputs])
+                     if named else self._tex[node_id])
+        if all(self.values[i].ndim == 0 for i in node.inputs) and len(inline) <= MAX_INLINE:
+            parts.append(self._numbers(node))
+        parts.append(latex.value(self.values[node_id]))
+        return " = ".join(p for k, p in enumerate(parts) if k == 0 or p != parts[k - 1])
+
+    def _numbers(self, node: Node) -> str:
+        """The op's inline template with the inputs' numbers (an unnamed scalar input by its
+        own numbers, up to a length): 0.15 \\cdot 0.05 + 0.2 \\cdot 0.1 + 0.35."""
+        if node.id not in self._nums:
+            ins: list[str] = []
+            for i in node.inputs:
+                src = self.graph.node(i)
+                inner = (self._numbers(src) if src.inputs and not self._is_named(src)
+                         and self.values[i].ndim == 0 and len(_inline(self._template(src)))
+                         <= MAX_INLINE else None)
+                ins.append(inner if inner is not None and len(inner) <= MAX_INLINE
+                           else latex.value(self.values[i]))
+            self._nums[node.id] = self._fill(_inline(self._template(node)), node, ins)
+        return self._nums[node.id]
