@@ -27,6 +27,7 @@ import numpy as np
 from app.explain import latex
 from app.explain.names import Names
 from app.explain.schedule import Schedule
+from app.explain.templates import UPSTREAM, fill
 from app.graph.engine import Trace, node_vjp
 from app.graph.ir import Node
 from app.graph.ops import REGISTRY, VARIADIC, Array
@@ -137,7 +138,7 @@ class Collapse:
 
     # --- numbers --------------------------------------------------------------------------
 
-    def vjp(self, node: Node, g: Array) -> list[Array]:
+    def downstream(self, node: Node, g: Array) -> list[Array]:
         """The engine's VJP of ``node``: what each input edge carries for the upstream ``g``."""
         return node_vjp(node, g, self.trace.values)[1]
 
@@ -154,7 +155,7 @@ class Collapse:
                 node, g = region[nid], cots.get(nid)
                 if g is None or not node.inputs:
                     continue
-                for src, c in zip(node.inputs, self.vjp(node, g), strict=True):
+                for src, c in zip(node.inputs, self.downstream(node, g), strict=True):
                     into = acc if src in want else cots if src in region else None
                     if into is not None:
                         into[src] = into[src] + c if src in into else np.asarray(c, np.float64)
@@ -170,7 +171,7 @@ class Collapse:
         g = cot
         with np.errstate(all="ignore"):
             for nid, slot in chain:
-                g = np.asarray(self.vjp(self.graph.node(nid), g)[slot], np.float64)
+                g = np.asarray(self.downstream(self.graph.node(nid), g)[slot], np.float64)
         return g
 
     # --- formulas -------------------------------------------------------------------------
@@ -191,7 +192,7 @@ class Collapse:
             node = self.graph.node(nid)
             t = self.partial(node, slot)
             scalar = values[nid].ndim == 0
-            if latex.UPSTREAM in t:
+            if UPSTREAM in t:
                 u = _substitute(t, u if u is not None else "" if scalar else "\\mathbf{1}")
             elif t != "1":
                 u = t if u is None else latex.product([u, t], "\\cdot" if scalar else "\\odot")
@@ -204,7 +205,7 @@ class Collapse:
         """The op's local derivative (or VJP) template for one input, with the names."""
         op = REGISTRY[node.op]
         ins, consts = self.names.operands(node)
-        return latex.fill(op.dlatex_for(slot), ins, self.names.tex(node.id),
+        return fill(op.dlatex_for(slot), ins, self.names.tex(node.id),
                           variadic=op.arity == VARIADIC, consts=consts, slot=slot)
 
 
@@ -215,14 +216,14 @@ def _substitute(template: str, upstream: str) -> str:
     m = _COEFF.fullmatch(upstream)
     if m:
         coeff, upstream = m[1], m[2]
-    i = template.index(latex.UPSTREAM)
-    after = template[i + len(latex.UPSTREAM):i + len(latex.UPSTREAM) + 1]
+    i = template.index(UPSTREAM)
+    after = template[i + len(UPSTREAM):i + len(UPSTREAM) + 1]
     if upstream and after in ("_", "^") and latex.atom(upstream) != upstream:
         upstream = f"\\left({upstream}\\right)"
     elif upstream and "\\odot" in upstream:
         upstream = f"\\left({upstream}\\right)"  # a Hadamard product inside a matrix product
     elif upstream:
         upstream = latex.paren(upstream)
-    out = template.replace(latex.UPSTREAM, upstream)
+    out = template.replace(UPSTREAM, upstream)
     out = re.sub(r"^\s*\\,\s*|\s*\\,\s*$", "", re.sub(r"\s+", " ", out)).strip()
     return f"{coeff} {out}".strip() if coeff else out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from app.explain import latex
+from app.explain.templates import fill
 from app.graph.engine import Trace
 from app.graph.ir import Node
 from app.graph.ops import REGISTRY, VARIADIC
@@ -127,7 +128,7 @@ class Names:
         return template
 
     def _fill(self, template: str, node: Node, ins: list[str], y: str = "y") -> str:
-        return latex.fill(template, ins, y, variadic=REGISTRY[node.op].arity == VARIADIC,
+        return fill(template, ins, y, variadic=REGISTRY[node.op].arity == VARIADIC,
                           consts=self._const_values(node))
 
     def _const_values(self, node: Node) -> tuple[float | None, ...]:
