@@ -135,6 +135,17 @@ def test_an_unnamed_output_is_explained_gate_by_gate() -> None:
     assert step_where_final(doc, "x")["tex"] == f"{d('f', 'x')} = x + x + 1 = 3 + 3 + 1 = 7"
 
 
+def test_the_fan_out_card_and_the_inspector_agree() -> None:
+    # the inspector lists what each edge leaving x carries, in the document's edge order; the
+    # card's chains are in that same order, with the same numbers
+    ex = next(e for e in EXAMPLES if e["id"] == "fan-out")
+    doc = graph_document({**ex["request"], "explain": ["x"]}, Limits.defaults())
+    carried = [e["grad"] for e in doc["edges"] if e["source"] == "x"]
+    (factor,) = doc["derivations"]["x"]["lines"][0]["terms"][0]["factors"]
+    assert [c["value"] for c in factor["chains"]] == carried == [3.0, 3.0, 1.0]
+    assert factor["tex"].endswith("= 3 + 3 + 1 = 7")
+
+
 def test_big_graphs_say_what_they_leave_out() -> None:
     def chain(n: int, fan_in: int) -> dict[str, Any]:
         nodes = [{"id": f"x{i}", "op": "input"} for i in range(fan_in)]
