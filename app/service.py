@@ -19,7 +19,8 @@ from app.explain.derivation import derivations
 from app.graph.engine import run
 from app.graph.gradcheck import gradcheck
 from app.graph.shapes import Budget
-from app.serialize import Json, dumps, jsonable, trace_to_dict
+from app.graph.trace import jsonable
+from app.serialize import Json, dumps, trace_to_dict
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ def test_x_times_x_has_two_edges_and_gradient_2x() -> None:
     g = make_graph([Node("x", "input"), Node("y", "mul", ("x", "x"))], "y")
     t = run(g, {"x": 3.5})
     assert float(t.grads["x"]) == 7.0
-    edges = [e for e in t.edges if e.target == "y"]
+    edges = [e for e in t.edge_views() if e.target == "y"]
     assert [(e.source, e.slot, float(e.grad)) for e in edges] == [("x", 0, 3.5), ("x", 1, 3.5)]
 
 
@@ -32,7 +32,7 @@ def test_fan_out_sums_the_edges_and_every_node_grad_is_the_sum_of_its_edges() ->
     for node in g.nodes:
         if node.id == "f":
             continue
-        carried = sum(float(e.grad) for e in t.edges if e.source == node.id)
+        carried = sum(float(e.grad) for e in t.edge_views() if e.source == node.id)
         assert carried == float(t.grads[node.id])
 
 
@@ -79,7 +79,7 @@ def test_constants_get_no_gradient_and_broadcasting_sums_back() -> None:
     t = run(g, {"x": 5.0})
     assert "c" not in t.grads
     assert t.grads["x"].shape == () and float(t.grads["x"]) == 10.0
-    edge = next(e for e in t.edges if e.source == "c")
+    edge = next(e for e in t.edge_views() if e.source == "c")
     assert edge.grad is None
 
 

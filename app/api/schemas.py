@@ -168,16 +168,25 @@ class ErrorResponse(BaseModel):
 
 
 class OpPublic(BaseModel):
-    """One registry entry: templates use #0, #1 for the inputs and #y for the output."""
+    """One registry entry, its properties as data. LaTeX templates use #0, #1 for the inputs, #y
+    for the output and \\bar{y} for the upstream gradient; plain-text templates {0}, {1}; a
+    variadic op's templates show two inputs (repeat what stands between them)."""
 
     name: str
-    arity: int
-    symbol: str
-    kind: str
-    latex: str
-    dlatex: list[str]
+    arity: int  # -1: two or more
+    category: str  # arithmetic, activation, loss, structure, reduction, linear algebra
+    symbol: str  # the short text drawn on an unnamed node
+    display: str  # how prose names a result: "the product {0}·{1}", "σ({0})"
+    text: str  # the result in plain text, inside another's name: "{0}·{1}"
+    operator: str | None  # how a learner types it ("a + b", "-a", "a.T"); null: by name
+    function: bool  # a learner calls it by name, as in exp(x)
+    gate: str | None  # add-distributes, mul-swaps, max-routes
+    exact_vectorized: bool  # one numpy call on a vector gives each scalar result exactly
+    latex: str  # the forward formula
+    dlatex: list[str]  # per input: d out / d in (elementwise partial, or of a scalar output)
+    vjp_latex: list[str]  # per input: the VJP, for ops whose Jacobian has no dlatex
     params: dict[str, float]
-    note: str
+    note: str  # conventions at kinks and special points
 
 
 class ExamplePublic(BaseModel):

@@ -35,7 +35,8 @@ import ast
 import re
 from dataclasses import dataclass
 
-from app.builders.expression_ast import Builder, Statement, describe, expression_error
+from app.builders.expression_ast import Builder
+from app.builders.expression_syntax import Statement, describe, expression_error
 from app.graph.ir import Graph, GraphError, make_graph
 
 __all__ = ["ExpressionLimits", "parse_expression"]

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.graph.engine import Trace, forward
 from app.graph.ir import GraphError
 from app.graph.ops import Array
+from app.graph.sequential import forward
+from app.graph.trace import Trace
 
 TINY = 1e-12
 

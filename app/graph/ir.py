@@ -99,6 +99,10 @@ class Graph:
     def node(self, node_id: str) -> Node:
         return self.nodes[self._index[node_id]]
 
+    def index(self, node_id: str) -> int:
+        """The node's position in the forward (topological) order."""
+        return self._index[node_id]
+
     def __contains__(self, node_id: object) -> bool:
         return node_id in self._index
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from app.graph.ops import Array, Ins, Op, Params, Shape, ShapeError, register
+from app.graph.ops.core import Array, Ins, Op, Params, Shape, ShapeError, register
 
 
 def _rows(x: Array) -> int:
@@ -41,6 +41,9 @@ register(
     Op(
         name="half_sse",
         arity=2,
+        category="loss",
+        noun="the squared-error loss",
+        text="½Σ({1} − {0})²",
         symbol="½Σ(t−o)²",
         latex="\\sum_j \\tfrac{1}{2} (#1_j - #0_j)^2",
         dlatex=("-(#1 - #0)", "#1 - #0"),
@@ -49,7 +52,6 @@ register(
         ),
         shape=_same_shape(0),
         vjp=_half_sse_vjp,
-        kind="loss",
         note="the seed's E = sum 1/2 (target - output)^2; averaged over the rows of a batch.",
     )
 )
@@ -65,13 +67,15 @@ register(
     Op(
         name="mse",
         arity=2,
+        category="loss",
+        noun="the mean squared error",
+        text="MSE({0}, {1})",
         symbol="MSE",
         latex="\\frac{1}{n} \\sum_j (#1_j - #0_j)^2",
         dlatex=("-\\frac{2}{n}(#1 - #0)", "\\frac{2}{n}(#1 - #0)"),
         forward=lambda ins, _p: np.asarray(np.mean((ins[1] - ins[0]) ** 2), dtype=np.float64),
         shape=_same_shape(0),
         vjp=_mse_vjp,
-        kind="loss",
         note="the mean over every element (samples and outputs) of the squared error.",
     )
 )
@@ -97,6 +101,9 @@ register(
     Op(
         name="softmax_cross_entropy",
         arity=2,
+        category="loss",
+        noun="the cross-entropy loss",
+        text="CE({0}, {1})",
         symbol="CE",
         latex="-\\sum_j #1_j \\log \\operatorname{softmax}(#0)_j",
         dlatex=("\\operatorname{softmax}(#0) - #1", "-\\log \\operatorname{softmax}(#0)"),
@@ -105,7 +112,6 @@ register(
         ),
         shape=_same_shape(1),
         vjp=_ce_vjp,
-        kind="loss",
         note="the target is a one-hot (or probability) row per sample.",
     )
 )
@@ -134,6 +140,9 @@ register(
     Op(
         name="hinge",
         arity=2,
+        category="loss",
+        noun="the hinge loss",
+        text="SVM({0}, {1})",
         symbol="SVM",
         latex="\\sum_{j \\ne y} \\max(0, #0_j - #0_y + 1)",
         dlatex=("[#0_j - #0_y + 1 > 0]", "0"),
@@ -142,7 +151,6 @@ register(
         ),
         shape=_same_shape(1),
         vjp=_hinge_vjp,
-        kind="loss",
         note="multiclass SVM; y is the argmax of the target row; subgradient 0 at a zero margin.",
     )
 )

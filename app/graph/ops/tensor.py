@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.graph.ops import Array, Ins, Op, Params, Shape, ShapeError, register
+from app.graph.ops.core import Array, Ins, Op, Params, Shape, ShapeError, register
 
 
 def _matmul_shape(shapes: Sequence[Shape], _p: Params) -> Shape:
@@ -41,13 +41,17 @@ register(
     Op(
         name="matmul",
         arity=2,
+        category="linear algebra",
         symbol="@",
+        noun="the matrix product",
+        text="{0} @ {1}",
         latex="#0 #1",
-        dlatex=("\\bar{y} \\, #1^T", "#0^T \\bar{y}"),
+        vjp_latex=("\\bar{y} \\, #1^T", "#0^T \\bar{y}"),
+        operator="a @ b",
+        function=False,
         forward=lambda ins, _p: np.asarray(ins[0] @ ins[1], dtype=np.float64),
         shape=_matmul_shape,
         vjp=_matmul_vjp,
-        kind="linear algebra",
         note="grad_a = g b^T, grad_b = a^T g (the seed's q = W x: grad_W = g x^T, grad_x = W^T g).",
     )
 )
@@ -56,13 +60,17 @@ register(
     Op(
         name="transpose",
         arity=1,
+        category="linear algebra",
         symbol="ᵀ",
+        noun="the transpose",
+        text="{0}ᵀ",
         latex="#0^T",
-        dlatex=("\\bar{y}^T",),
+        vjp_latex=("\\bar{y}^T",),
+        operator="a.T",
+        function=False,
         forward=lambda ins, _p: ins[0].T.copy(),  # copy: C-contiguous, and ndim kept (0-d too)
         shape=lambda shapes, _p: tuple(reversed(shapes[0])),
         vjp=lambda g, _ins, _y, _p: (g.T.copy(),),
-        kind="linear algebra",
         note="a vector or a scalar is its own transpose.",
     )
 )
@@ -71,13 +79,15 @@ register(
     Op(
         name="sum",
         arity=1,
+        category="reduction",
         symbol="Σ",
+        noun="the sum",
+        text="Σ({0})",
         latex="\\sum_i #0_i",
         dlatex=("1",),
         forward=lambda ins, _p: np.asarray(ins[0].sum(), dtype=np.float64),
         shape=lambda _s, _p: (),
         vjp=lambda g, ins, _y, _p: (np.broadcast_to(g, ins[0].shape).copy(),),
-        kind="reduction",
         note="sum distributes the upstream gradient to every element.",
     )
 )
@@ -86,12 +96,14 @@ register(
     Op(
         name="mean",
         arity=1,
+        category="reduction",
         symbol="mean",
+        noun="the mean",
+        text="mean({0})",
         latex="\\frac{1}{n} \\sum_i #0_i",
         dlatex=("\\frac{1}{n}",),
         forward=lambda ins, _p: np.asarray(ins[0].mean(), dtype=np.float64),
         shape=lambda _s, _p: (),
         vjp=lambda g, ins, _y, _p: (np.full(ins[0].shape, g / max(ins[0].size, 1)),),
-        kind="reduction",
     )
 )
