@@ -45,9 +45,9 @@ from app.graph.engine import leaf_values, run
 from app.graph.sequential import backward, forward
 from app.graph.shapes import Budget, check_budget, infer_shapes
 from app.graph.trace import Trace
+from app.limits import Limits
 from app.network_service import network_job
 from app.serialize import dumps, trace_to_dict
-from app.service import Limits
 
 LAYERS = (2, 16, 16, 1)
 ACTS = ("relu", "relu", "identity")
@@ -164,7 +164,7 @@ def main() -> None:
     timings: dict[str, list[float]] = {
         k: [] for k in ("run", "to_dict", "dumps", "total", "job", "micrograd", "seq_run",
                         "seq_to_dict", "seq_total")}
-    limits = Limits()
+    limits = Limits.defaults()
     jobs = ["chainrule", "job", "micrograd", "sequential"]
     for rep in range(args.reps):
         order = jobs[rep % len(jobs):] + jobs[:rep % len(jobs)]  # rotate who goes first

@@ -83,6 +83,11 @@ class Op:
     params: Mapping[str, float] | None = None  # accepted parameters and their defaults
 
     @property
+    def elementwise(self) -> bool:
+        """Each output element depends on the same element of each input (broadcast)."""
+        return self.partials is not None
+
+    @property
     def display(self) -> str:
         """The name template a learner reads: "the product {0}·{1}", "σ({0})"."""
         return f"{self.noun} {self.text}" if self.noun else self.text
