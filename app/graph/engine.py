@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from app.graph.finite import is_finite
-from app.graph.ir import Graph, GraphError
+from app.graph.ir import Graph, GraphError, GraphWarning
 from app.graph.levelized import levelized
 from app.graph.ops import Array
 from app.graph.sequential import backward, forward
@@ -60,6 +60,30 @@ def leaf_values(graph: Graph, values: Mapping[str, ValueInput]) -> dict[str, Arr
         else:
             raise GraphError(f"no value given for input {node.id!r}", node.id)
     return out
+
+
+def check_values(
+    graph: Graph, values: Mapping[str, object], assigned: Mapping[str, int] | None = None
+) -> list[GraphWarning]:
+    """Warnings for values given for names that are not inputs of the graph (they are
+    ignored); GraphError (kind "value") for a value given for a name the program computes
+    (a node of the graph that is not an input, or a name ``assigned`` on a line: it takes no
+    value)."""
+    assigned = assigned or {}
+    warnings = []
+    for name in values:
+        if name in graph and graph.node(name).op == "input":
+            continue
+        if name in assigned or name in graph:
+            on = f" (line {assigned[name]})" if name in assigned else ""
+            what = "a constant of the graph" if name in graph and graph.node(
+                name).op == "const" else f"computed by the program{on}"
+            raise GraphError(f"{name!r} is {what}, so it takes no value: remove it from the "
+                             "values", name, kind="value", field=f"values.{name}")
+        warnings.append(GraphWarning(
+            "unused-value", f"a value was given for {name!r}, which is not an input of the "
+            "program: it is ignored", field=f"values.{name}"))
+    return warnings
 
 
 def run(

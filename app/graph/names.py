@@ -41,6 +41,23 @@ def display_name(graph: Graph, node_id: str) -> str:
     return f"{op.noun} {text}" if op.noun else text
 
 
+def formula(graph: Graph, node_id: str) -> str:
+    """The node's op applied to its inputs' names, also for a named node: "√(x)", "w5·h1"."""
+    node = graph.node(node_id)
+    if node.op in LEAF_OPS:
+        return display_name(graph, node_id)
+    operands = [_operand(graph, graph.node(src), node, slot, MAX_DEPTH - 1)
+                for slot, src in enumerate(node.inputs)]
+    op = REGISTRY[node.op]
+    return fill(op.text, operands, variadic=op.arity == VARIADIC)
+
+
+def operand_name(graph: Graph, node_id: str) -> str:
+    """How a message names a node as an input: its name, or its formula ("x", "x − y")."""
+    node = graph.node(node_id)
+    return _own_name(node) or _text(graph, node, MAX_DEPTH)
+
+
 def _own_name(node: Node) -> str | None:
     if node.op == "const" and not node.named:
         value = node.params.get("value")

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from app.graph.finite import check_finite
+from app.graph.finite import check_edge, check_gradient, check_value
 from app.graph.ir import Graph
 from app.graph.ops import REGISTRY, Array, gate_backward
 from app.graph.schedule import backward_order, structure, uses
@@ -36,8 +36,9 @@ def forward(graph: Graph, leaves: Mapping[str, Array]) -> dict[str, Array]:
             if node.id in values:
                 continue
             op = REGISTRY[node.op]
-            out = op.forward([values[i] for i in node.inputs], op.bind(node.params))
-            check_finite(graph, node, out, "value")
+            ins = [values[i] for i in node.inputs]
+            out = op.forward(ins, op.bind(node.params))
+            check_value(graph, node, ins, out)
             values[node.id] = out
     return values
 
@@ -65,15 +66,16 @@ def backward(graph: Graph, values: Mapping[str, Array]) -> Trace:
                 g = carried[first]  # type: ignore[assignment]
                 for e in rest:
                     g = g + carried[e]  # type: ignore[operator]
-            check_finite(graph, node, g, "gradient")
+                check_gradient(graph, node, g, len(leaving[i]))
             grads[node.id] = g
             if not ins[i]:
                 continue
-            r = gate_backward(REGISTRY[node.op], g, [values[k] for k in node.inputs],
-                              values[node.id], node.params)
+            node_ins = [values[k] for k in node.inputs]
+            r = gate_backward(REGISTRY[node.op], g, node_ins, values[node.id], node.params)
             for e, j, local, down in zip(range(start[i], start[i + 1]), ins[i], r.local,
                                          r.downstream, strict=True):
                 if live[j]:
+                    check_edge(graph, node, e - start[i], node_ins, g, local, down)
                     carried[e] = down
                     sink.put(e, local, down)
                 else:

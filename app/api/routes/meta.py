@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from app import __version__
 from app.api.deps import LimitsDep
-from app.api.schemas import ExamplePublic, Health, OpPublic
+from app.api.schemas import ConventionPublic, ExamplePublic, Health, OpPublic
 from app.examples import EXAMPLES
 from app.graph import REGISTRY
 
@@ -30,6 +30,7 @@ _OPS = [
         vjp_latex=list(op.vjp_latex),
         params=dict(op.params or {}),
         note=op.note,
+        conventions=[ConventionPublic(where=c.where, rule=c.rule) for c in op.conventions],
     )
     for op in REGISTRY.values()
 ]

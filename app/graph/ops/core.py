@@ -43,6 +43,7 @@ Forward = Callable[[Ins, Params], Array]
 ShapeRule = Callable[[Sequence[Shape], Params], Shape]
 Partials = Callable[[Ins, Array, Params], tuple[Array, ...]]
 Vjp = Callable[[Array, Ins, Array, Params], tuple[Array, ...]]
+Where = Callable[[Ins, Params], Any]  # a bool, or an array of bools, per element
 
 VARIADIC = -1  # arity of an op that takes two or more inputs (add, stack)
 
@@ -51,6 +52,17 @@ CATEGORIES = ("arithmetic", "activation", "loss", "structure", "reduction", "lin
 # mul swaps (each input gets the upstream gradient times the OTHER input), max routes it whole
 # to the larger input. (Fan-out is a property of a source node, not of an op.)
 GATES = ("add-distributes", "mul-swaps", "max-routes")
+
+
+@dataclass(frozen=True, slots=True)
+class Convention:
+    """What an op takes at a special point, where the textbook formula is silent, is 0 · inf,
+    or has no value: ``where`` the inputs are ("x = 0", "a tie a = b"), the ``rule``, and
+    ``applies(ins, params)``, true where the inputs are at that point."""
+
+    where: str
+    rule: str
+    applies: Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +91,14 @@ class Op:
     function: bool = True  # a learner calls it by name, as in exp(x)
     gate: str | None = None  # one of GATES
     exact_vectorized: bool = False  # one numpy call on a vector gives each scalar result exactly
-    note: str = ""  # conventions at kinks and special points
+    note: str = ""  # what the op does, in words
+    conventions: tuple[Convention, ...] = ()  # its values at kinks and special points
+    # a piecewise op: which piece each element is on (-1, 1...), 0 exactly at a kink, where
+    # the derivative is a convention and numerical differences cannot check it
+    piece: Where | None = None
+    # plain-text partials for messages, per input, where one can be infinite or undefined at
+    # finite inputs ({0}, {1}: the inputs' names): sqrt "1/(2√{0})"
+    dtext: tuple[str, ...] = ()
     params: Mapping[str, float] | None = None  # accepted parameters and their defaults
 
     @property
@@ -108,6 +127,12 @@ class Op:
             want = "two or more" if self.arity == VARIADIC else str(self.arity)
             s = "" if self.arity == 1 else "s"
             raise GraphError(f"node {node!r}: {self.name} takes {want} input{s}, got {n}", node)
+
+
+def conventions_at(op: Op, ins: Ins, params: Params) -> list[Convention]:
+    """The op's conventions that apply at these input values (for a derivation card)."""
+    p = op.bind(params)
+    return [c for c in op.conventions if np.any(c.applies(ins, p))]
 
 
 REGISTRY: dict[str, Op] = {}

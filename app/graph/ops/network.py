@@ -16,7 +16,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.graph.ops.core import VARIADIC, Array, Ins, Op, Params, Shape, ShapeError, register
+from app.graph.ops.core import (
+    VARIADIC,
+    Array,
+    Convention,
+    Ins,
+    Op,
+    Params,
+    Shape,
+    ShapeError,
+    register,
+)
 
 
 def _stack_shape(shapes: Sequence[Shape], _p: Params) -> Shape:
@@ -84,6 +94,9 @@ register(
         shape=_maxout_shape,
         vjp=_maxout_vjp,
         note="k = 2 pieces per neuron, side by side on the last axis; the gradient goes to the "
-        "larger piece (the first at a tie).",
+        "larger piece.",
+        piece=lambda ins, _p: np.sign(np.subtract(*_pieces(ins[0]))),
+        conventions=(Convention("a tie between a neuron's two pieces", "the gradient goes to "
+                                "the first piece", lambda ins, _p: np.equal(*_pieces(ins[0]))),),
     )
 )
