@@ -257,3 +257,24 @@ def test_a_wide_neuron_keeps_its_formulas_and_a_pathological_chain_is_bounded() 
     trace = run(make_graph(nodes, "f"), {"x": 1.0})
     (f,) = derivations(trace, ["x"], None)["x"]["paths"][0]["factors"]
     assert f["formula"] is None and f["value"] == float(trace.grads["x"]) == 2.0**30
+
+
+@pytest.mark.parametrize(
+    ("program", "values", "name", "op", "where"),
+    [("f = relu(x) * 2", {"x": 0}, "x", "relu", "x = 0"),
+     ("h = relu(z); f = 2 * h", {"z": 0}, "z", "relu", "x = 0"),
+     ("f = max(x, y) + 1", {"x": 2, "y": 2}, "y", "max", "a tie a = b"),
+     ("f = x ** 0", {"x": 0}, "x", "pow", "a = 0, b = 0")],
+)
+def test_a_convention_at_a_special_point_is_on_the_card(
+    program: str, values: dict[str, float], name: str, op: str, where: str
+) -> None:
+    factors = derivations(expression(program, values), [name], None)[name]["lines"][0][
+        "terms"][0]["factors"]
+    notes = [n for f in factors for n in f["notes"]]
+    assert any(n["op"] == op and n["where"] == where and n["rule"] for n in notes), notes
+    # away from the special point, no note
+    away = {k: v + 0.5 * (i + 1) for i, (k, v) in enumerate(values.items())}
+    factors = derivations(expression(program, away), [name], None)[name]["lines"][0][
+        "terms"][0]["factors"]
+    assert all(f["notes"] == [] for f in factors)

@@ -37,7 +37,7 @@ def test_the_seeds_network() -> None:
 def test_constants_by_their_value_and_gates_by_their_formula() -> None:
     n = names_of("q = W @ x\nf = sum(q ** 2)", {"W": [[1, 2], [3, 4]], "x": [1, 1]})
     assert (n.tex("const#1"), n.name("const#1")) == ("2", "2")
-    assert (n.tex("pow#1"), n.name("pow#1")) == ("q^{2}", "the power q²")
+    assert (n.tex("pow#1"), n.name("pow#1")) == ("q^{2}", "the power q^2")
     assert n.formula("q") == "q = W x"
     n = names_of("2 * (x * y + max(z, w))", {"x": 3, "y": -4, "z": 2, "w": -1})
     assert n.tex("add#1") == "x y + \\max(z, w)"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from app.builders.expression import parse_expression
 from app.builders.network import apply_params, by_neuron_name, init_params, make_spec
@@ -56,11 +55,14 @@ def test_step_1_is_final_before_step_2() -> None:
     assert s.final_step["w5"] < len(s.steps) - 8
 
 
-@pytest.mark.xfail(strict=True, reason="the backward order in the lecture's order comes with "
-                   "the engine's branch (issue 8): today it runs the o2 branch first")
 def test_w5_is_final_before_w6_in_the_lectures_order() -> None:
     s = schedule(seed_trace())
     assert s.final_step["w5"] < s.final_step["w6"] < s.final_step["w7"] < s.final_step["w8"]
+    # step 2 in the seed's order too: w1, w2 (through h1) before w3, w4 (through h2)
+    assert s.final_step["w1"] < s.final_step["w2"] < s.final_step["w3"] < s.final_step["w4"]
+    # step 2 starts at h1's own step, after every output-layer gradient is final
+    h1_step = next(k for k, st in enumerate(s.steps) if st.node == "h1")
+    assert max(s.final_step[n] for n in ("w5", "w6", "w7", "w8", "b2")) < h1_step
 
 
 def test_fan_out_x_is_final_after_all_three_uses() -> None:

@@ -28,9 +28,9 @@ from app.explain import latex
 from app.explain.names import Names
 from app.explain.schedule import Schedule
 from app.explain.templates import UPSTREAM, fill
-from app.graph.engine import Trace, node_vjp
 from app.graph.ir import Node
-from app.graph.ops import REGISTRY, VARIADIC, Array
+from app.graph.ops import REGISTRY, VARIADIC, Array, gate_backward
+from app.graph.trace import Trace
 
 MAX_CHAINS = 16  # chains written out in one link's formula; beyond, its formula is None
 MAX_WORK = 4_096  # gates visited to enumerate one stop's chains
@@ -138,9 +138,12 @@ class Collapse:
 
     # --- numbers --------------------------------------------------------------------------
 
-    def downstream(self, node: Node, g: Array) -> list[Array]:
-        """The engine's VJP of ``node``: what each input edge carries for the upstream ``g``."""
-        return node_vjp(node, g, self.trace.values)[1]
+    def downstream(self, node: Node, g: Array) -> tuple[Array, ...]:
+        """The engine's one backward rule at ``node``: what each input edge carries for the
+        upstream gradient ``g``."""
+        values = self.trace.values
+        return gate_backward(REGISTRY[node.op], g, [values[i] for i in node.inputs],
+                             values[node.id], node.params).downstream
 
     def push(self, top: str, cot: Array, stops: Collection[str] | None = None) -> dict[str, Array]:
         """Push the upstream gradient ``cot`` of ``top`` through its gates: what arrives at each
@@ -196,7 +199,7 @@ class Collapse:
                 u = _substitute(t, u if u is not None else "" if scalar else "\\mathbf{1}")
             elif t != "1":
                 u = t if u is None else latex.product([u, t], "\\cdot" if scalar else "\\odot")
-            if REGISTRY[node.op].local is not None and u is not None and (
+            if REGISTRY[node.op].elementwise and u is not None and (
                     values[node.inputs[slot]].shape != values[nid].shape):
                 u = f"\\textstyle\\sum {latex.paren(u)}"  # broadcast: summed back
         return u or "1"

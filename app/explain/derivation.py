@@ -36,10 +36,10 @@ import numpy as np
 
 from app.explain import latex
 from app.explain.collapse import Link
-from app.explain.factors import Products, plain, product_tex
-from app.graph.engine import Trace
+from app.explain.factors import Products, product_tex
 from app.graph.ir import GraphError
 from app.graph.ops import Array
+from app.graph.trace import Trace, jsonable
 
 Json = dict[str, Any]
 MAX_LINES = 32  # lines of one derivation (shared stops derived); beyond, "lines_truncated"
@@ -101,7 +101,7 @@ class Deriver(Products):
         if in_sum:
             symbol = self._term_symbol(s, u, links)
         steps = [f["step"] for f in factors if f["step"] is not None]
-        return {"symbol": symbol, "via": u, "factors": factors, "value": plain(cot),
+        return {"symbol": symbol, "via": u, "factors": factors, "value": jsonable(cot),
                 "value_tex": latex.value(cot), "step": max(steps, default=None),
                 "tex": product_tex(symbol, factors, cot)}
 
@@ -128,7 +128,7 @@ class Deriver(Products):
                 tex += " = " + " + ".join(latex.term(t["value"]) if k else latex.num(t["value"])
                                           for k, t in enumerate(terms))
             tex += f" = {latex.value(grad)}"
-        return {"node": s, "symbol": symbol, "value": plain(grad),
+        return {"node": s, "symbol": symbol, "value": jsonable(grad),
                 "value_tex": latex.value(grad), "step": self.sched.final_step.get(s),
                 "terms": terms, "tex": tex}
 
@@ -150,7 +150,7 @@ def _paths(d: Deriver, target: str, below: dict[str, dict[str, Link]],
             nodes = [d.out, *(n for k in links for n in (*k.gates, k.below))]
             paths.append({"stops": [d.out, *(k.below for k in links)], "nodes": nodes,
                           "factors": factors,
-                          "product": plain(cot), "product_tex": latex.value(cot)})
+                          "product": jsonable(cot), "product_tex": latex.value(cot)})
             continue
         stack.extend((a, (*links, k)) for a, k in reversed(below[s].items()))
     return paths, n_paths
@@ -167,8 +167,8 @@ def _update(d: Deriver, name: str, symbol: str, alpha: float) -> Json:
                 f"{latex.term(float(grad))} = {latex.num(float(after))}")
     else:
         tex += f" = {latex.value(after)}"
-    return {"alpha": alpha, "before": plain(before), "grad": plain(grad), "after": plain(after),
-            "latex": tex}
+    return {"alpha": alpha, "before": jsonable(before), "grad": jsonable(grad),
+            "after": jsonable(after), "latex": tex}
 
 
 def _aligned(rows: Sequence[str]) -> str:
@@ -204,7 +204,7 @@ def _derive(d: Deriver, name: str, alpha: float | None, max_paths: int) -> Json:
     symbol = d.grad_symbol(d.out, name)
     grad = d.trace.grads.get(name)
     base = {"node": name, "tex": d.names.tex(name), "latex_name": d.names.tex(name),
-            "symbol": symbol, "total": None if grad is None else plain(grad),
+            "symbol": symbol, "total": jsonable(grad),
             "total_tex": None if grad is None else latex.value(grad),
             "step": d.sched.final_step.get(name)}
     if grad is None:  # a constant: nothing reaches it

@@ -26,7 +26,7 @@ from app.explain.collapse import Collapse, Link
 from app.explain.names import Names
 from app.explain.narration import Narrator
 from app.explain.schedule import Schedule, phases, schedule
-from app.graph.engine import Trace
+from app.graph.trace import Trace
 
 Json = dict[str, Any]
 TEX_MAX_EDGES = 2_000

@@ -19,16 +19,11 @@ from app.explain import latex
 from app.explain.collapse import Collapse, Link
 from app.explain.names import Names
 from app.explain.schedule import Schedule, schedule
-from app.graph.engine import Trace
-from app.graph.ops import Array
+from app.graph.ops import REGISTRY, Array, conventions_at
+from app.graph.trace import Trace, jsonable
 
 Json = dict[str, Any]
 MAX_INLINE_UPSTREAM = 60  # an upstream formula longer than this is written by its symbol
-
-
-def plain(x: Array) -> float | Array:
-    """A float for a 0-d array, a C-contiguous float64 array otherwise (what orjson writes)."""
-    return float(x) if x.ndim == 0 else np.ascontiguousarray(x, dtype=np.float64)
 
 
 class Products:
@@ -67,7 +62,7 @@ class Products:
         else:
             cot, running = grads[start], self.grad_symbol(self.out, start)
             factors.append({"kind": "gradient", "node": start, "symbol": running,
-                            "formula": None, "value": plain(cot), "vjp": False,
+                            "formula": None, "value": jsonable(cot), "vjp": False,
                             "value_tex": latex.value(cot),
                             "step": self.sched.final_step.get(start),
                             "tex": f"{running} = {latex.value(cot)}"})
@@ -105,7 +100,7 @@ class Products:
         if link.chains and len(link.chains) > 1:
             seed = cot if vjp else np.ones(())
             chain_values = [c.chain_value(ch, seed) for ch in link.chains]
-            chains = [{"formula": c.compose(ch, running if vjp else None), "value": plain(v),
+            chains = [{"formula": c.compose(ch, running if vjp else None), "value": jsonable(v),
                        "value_tex": latex.value(v), "gates": [n for n, _ in ch if n != top]}
                       for ch, v in zip(link.chains, chain_values, strict=True)]
         steps = [s for e in link.edges if (s := self.sched.edge_step[e]) is not None]
@@ -117,11 +112,24 @@ class Products:
                                     for k, v in enumerate(chain_values)))
         shown.append(latex.value(val))
         factor = {"kind": "local", "from": top, "to": a, "symbol": symbol, "formula": formula,
-                  "value": plain(val), "value_tex": latex.value(val), "vjp": vjp,
+                  "value": jsonable(val), "value_tex": latex.value(val), "vjp": vjp,
                   "step": max(steps, default=None), "gates": link.gates, "edges": link.edges,
-                  "chains": chains, "notes": [],
+                  "chains": chains, "notes": self.notes(link),
                   "tex": " = ".join(shown)}
         return factor, new_cot, new_running
+
+    def notes(self, link: Link) -> list[Json]:
+        """The conventions of the link's ops that apply at their inputs here (a kink, a tie,
+        0 ** 0: app.graph.ops.conventions_at), so that the card says which value was taken."""
+        values, out = self.trace.values, []
+        for nid in (link.top, *link.gates):
+            node = self.graph.node(nid)
+            if not node.inputs:
+                continue
+            op = REGISTRY[node.op]
+            for c in conventions_at(op, [values[i] for i in node.inputs], node.params):
+                out.append({"node": nid, "op": op.name, "where": c.where, "rule": c.rule})
+        return out
 
     def _stops(self, target: str) -> set[str] | None:
         return None if target in self.collapse.stops else {*self.collapse.stops, target}

@@ -10,7 +10,8 @@
 
 A variable (any named node) goes by its name; a constant by its value; an unnamed gate by its
 op's formula with its inputs' names: its LaTeX name IS that formula (``w_5 h_1``), its display
-name says what it is in words ("the product w5·h1"). Never an id like ``mul#1``. Formulas nest
+name (app.graph.names, from the op's ``noun`` and ``text``) says what it is in words ("the
+product w5·h1"). Never an id like ``mul#1``. Formulas nest
 unnamed gates up to a length, beyond which an inner gate is written ``\\cdots``.
 """
 
@@ -20,47 +21,14 @@ import re
 
 from app.explain import latex
 from app.explain.templates import fill
-from app.graph.engine import Trace
 from app.graph.ir import Node
+from app.graph.names import display_name
 from app.graph.ops import REGISTRY, VARIADIC
+from app.graph.trace import Trace
 
 OUTPUT_NAMES = ("f", "y", "F", "L")  # for an unnamed output, the first that is free
 MAX_INLINE = 60  # characters of an unnamed gate's LaTeX before its inner gates become \cdots
 
-# What a learner calls each op's result, and how it is written in plain text ({0}, {1}: the
-# inputs' names). TODO(engine merge): read the ops' display-name templates instead.
-DISPLAY: dict[str, tuple[str, str]] = {
-    "add": ("the sum", "{0} + {1}"),
-    "sub": ("the difference", "{0} − {1}"),
-    "mul": ("the product", "{0}·{1}"),
-    "div": ("the quotient", "{0}/{1}"),
-    "pow": ("the power", "{0}^{1}"),
-    "max": ("the maximum", "max({0}, {1})"),
-    "min": ("the minimum", "min({0}, {1})"),
-    "neg": ("the negative", "−{0}"),
-    "identity": ("the copy", "{0}"),
-    "exp": ("the exponential", "exp({0})"),
-    "log": ("the logarithm", "ln({0})"),
-    "sqrt": ("the square root", "√{0}"),
-    "abs": ("the absolute value", "|{0}|"),
-    "sigmoid": ("the sigmoid", "σ({0})"),
-    "tanh": ("the tanh", "tanh({0})"),
-    "relu": ("the ReLU", "relu({0})"),
-    "leaky_relu": ("the leaky ReLU", "leaky_relu({0})"),
-    "elu": ("the ELU", "elu({0})"),
-    "matmul": ("the matrix product", "{0} @ {1}"),
-    "transpose": ("the transpose", "{0}ᵀ"),
-    "sum": ("the sum of the entries of", "{0}"),
-    "mean": ("the mean of", "{0}"),
-    "half_sse": ("the squared error", "½Σ({1} − {0})²"),
-    "mse": ("the mean squared error", "MSE({0}, {1})"),
-    "softmax_cross_entropy": ("the cross-entropy", "CE(softmax({0}), {1})"),
-    "hinge": ("the SVM loss", "hinge({0}, {1})"),
-    "stack": ("the vector", "[{0}, {1}]"),
-    "maxout": ("the maxout", "maxout({0})"),
-}
-_SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_TEXT_SLOT = re.compile(r"\{(\d+)\}")
 _INDEX = re.compile(r"(?<=#\d)_[ij]\b")
 
 
@@ -86,7 +54,6 @@ class Names:
         self.graph = trace.graph
         self.values = trace.values
         self._tex: dict[str, str] = {}
-        self._text: dict[str, str] = {}
         self._operands: dict[str, tuple[list[str], tuple[float | None, ...]]] = {}
         self._nums: dict[str, str] = {}
         self._consts = {n.id for n in self.graph.nodes
@@ -98,27 +65,25 @@ class Names:
         self._output_name = None if out.named or not out.inputs else next(
             (c for c in OUTPUT_NAMES if c not in taken), None)
         for node in self.graph.nodes:
-            self._tex[node.id], self._text[node.id] = self._own(node)
+            self._tex[node.id] = self._own(node)
 
-    def _own(self, node: Node) -> tuple[str, str]:
+    def _own(self, node: Node) -> str:
         if self._is_named(node):
             base = self._output_name if not node.named and node.inputs else (
                 node.label if node.label else node.id)
             assert base is not None
-            return latex.tex_name(base), base
+            return latex.tex_name(base)
         if node.op == "const":
-            v = self.values[node.id]
-            return latex.value(v), latex.value_text(v)
+            return latex.value(self.values[node.id])
         inline = _inline(self._template(node))
         ins = [self._tex[i] for i in node.inputs]
         if len(inline) > MAX_INLINE:  # elu's cases: by its name
             short = [t if len(t) <= 16 else "\\cdots" for t in ins]
-            return (f"\\operatorname{{{_escaped(node.op)}}}({', '.join(short)})",
-                    self._plain(node))
+            return f"\\operatorname{{{_escaped(node.op)}}}({', '.join(short)})"
         tex = self._fill(inline, node, ins)
         if len(tex) > MAX_INLINE:
             tex = self._fill(inline, node, [t if len(t) <= 16 else "\\cdots" for t in ins])
-        return tex, self._plain(node)
+        return tex
 
     def _template(self, node: Node) -> str:
         """The op's LaTeX template, read for scalars when every input is one."""
@@ -143,29 +108,6 @@ class Names:
                                        self._const_values(node))
         return self._operands[node.id]
 
-    def _plain(self, node: Node) -> str:
-        """An unnamed gate's formula in plain text: w5·h1, σ(z1), q²."""
-        template = DISPLAY.get(node.op, ("", node.op + "({0})"))[1]
-        ins = [self._text[i] for i in node.inputs]
-        ins = [s if len(s) <= 24 else "…" for s in ins]
-        if REGISTRY[node.op].arity == VARIADIC and "{1}" in template:
-            a, b = template.index("{0}"), template.index("{1}")
-            template = (template[:a] + template[a + 3:b].join(f"{{{k}}}" for k in range(len(ins)))
-                        + template[b + 3:])
-
-        def slot(m: re.Match[str]) -> str:
-            s = ins[int(m[1])] if int(m[1]) < len(ins) else ""
-            if " " not in s and not s.startswith("−"):
-                return s
-            prev, nxt = template[m.start() - 1:m.start()], template[m.end():m.end() + 1]
-            if prev in ("(", "[") or (not prev and nxt == " ") or template[:m.start()].endswith(
-                    "+ "):
-                return s  # a function's argument, or a term of a sum
-            return f"({s})"
-
-        out = _TEXT_SLOT.sub(slot, template)
-        return re.sub(r"\^(\d)$", lambda m: m[1].translate(_SUPER), out)
-
     def _is_named(self, node: Node) -> bool:
         return node.named or node.op == "input" or (
             node.id == self.graph.output and self._output_name is not None)
@@ -174,17 +116,12 @@ class Names:
         """The LaTeX name: w_5, E_{total}, 2 (a constant), w_5 h_1 (an unnamed gate)."""
         return self._tex[node_id]
 
-    def text(self, node_id: str) -> str:
-        """Plain text for the node: w5, 2, w5·h1."""
-        return self._text[node_id]
-
     def name(self, node_id: str) -> str:
-        """The display name: "w5", "2", "the product w5·h1"."""
-        node = self.graph.node(node_id)
-        if self._is_named(node) or not node.inputs:
-            return self._text[node_id]
-        noun = DISPLAY.get(node.op, ("", ""))[0]
-        return f"{noun} {self._text[node_id]}".strip()
+        """The display name (app.graph.names): "w5", "2", "the product w5·h1"; an unnamed
+        output by the name its LaTeX gives it (f)."""
+        if self._output_name is not None and node_id == self.graph.output:
+            return self._output_name
+        return display_name(self.graph, node_id)
 
     def formula(self, node_id: str) -> str | None:
         """The forward formula: ``z_1 = w_1 x_1 + w_2 x_2 + b_1`` (the right side alone for an

@@ -20,8 +20,8 @@ import numpy as np
 from app.explain import latex
 from app.explain.names import Names
 from app.explain.schedule import Schedule
-from app.graph.engine import Trace
 from app.graph.ops import Array
+from app.graph.trace import Trace
 
 Json = dict[str, Any]
 Say = list[Json]

@@ -17,7 +17,8 @@ step 0): a leaf as soon as its last user has fired, so the seed's w5 is final in
 product w5·h1, long before the pass ends. Every node that gets a gradient is final in exactly
 one step, never after its own step.
 
-Edges are numbered as the document lists them: node by node in forward order, slot by slot.
+Edges are numbered as the engine numbers them (app.graph.schedule.structure) and the document
+lists them: node by node in forward order, slot by slot.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.graph.engine import Trace
+import numpy as np
+
+from app.graph.schedule import structure
+from app.graph.trace import Trace
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,26 +58,16 @@ class Schedule:
 
 def schedule(trace: Trace) -> Schedule:
     """The structure of the animation of ``trace`` (see the module doc); O(nodes + edges)."""
-    graph, grads = trace.graph, trace.grads
+    graph = trace.graph
     nodes = graph.nodes
     pos = {n.id: i for i, n in enumerate(nodes)}
-    start = [0]
-    sources: list[int] = []
+    st = structure(graph)  # the engine's edge numbering and who gets a gradient
+    start, sources, carries = st.start.tolist(), st.source.tolist(), st.carries.tolist()
+    fan_out = np.bincount(st.source, minlength=len(nodes)).tolist()
+    users_left = np.bincount(st.source[st.carries], minlength=len(nodes)).tolist()
     depth: list[int] = []
-    fan_out = [0] * len(nodes)
-    carries: list[bool] = []
-    users_left = [0] * len(nodes)  # carrying out-edges not yet fired
-    for node in nodes:
-        ins = [pos[i] for i in node.inputs]
-        sources.extend(ins)
-        start.append(start[-1] + len(ins))
+    for ins in st.ins:
         depth.append(1 + max(depth[i] for i in ins) if ins else 0)
-        live = node.id in grads
-        for i in ins:
-            fan_out[i] += 1
-            c = live and nodes[i].id in grads
-            carries.append(c)
-            users_left[i] += c
     levels: list[list[str]] = [[] for _ in range(max(depth, default=0) + 1)]
     for node, d in zip(nodes, depth, strict=True):
         levels[d].append(node.id)
