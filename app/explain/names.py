@@ -18,6 +18,7 @@ unnamed gates up to a length, beyond which an inner gate is written ``\\cdots``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from app.explain import latex
 from app.explain.templates import fill
@@ -34,6 +35,12 @@ _INDEX = re.compile(r"(?<=#\d)_[ij]\b")
 
 def _escaped(op_name: str) -> str:
     return op_name.replace("_", "\\_")
+
+
+@lru_cache(maxsize=256)
+def _op_template(op: str, scalar: bool) -> str:
+    template = REGISTRY[op].latex
+    return _scalar_form(template) if scalar else template
 
 
 def _scalar_form(template: str) -> str:
@@ -56,6 +63,7 @@ class Names:
         self._tex: dict[str, str] = {}
         self._operands: dict[str, tuple[list[str], tuple[float | None, ...]]] = {}
         self._nums: dict[str, str] = {}
+        self._templates: dict[str, str] = {}
         self._consts = {n.id for n in self.graph.nodes
                         if n.op == "const" and self.values[n.id].ndim == 0}
         out = self.graph.node(self.graph.output)
@@ -86,11 +94,11 @@ class Names:
         return tex
 
     def _template(self, node: Node) -> str:
-        """The op's LaTeX template, read for scalars when every input is one."""
-        template = REGISTRY[node.op].latex
-        if all(self.values[i].ndim == 0 for i in node.inputs):
-            template = _scalar_form(template)
-        return template
+        """The op's LaTeX template, read for scalars when every input is one (cached)."""
+        if node.id not in self._templates:
+            scalar = all(self.values[i].ndim == 0 for i in node.inputs)
+            self._templates[node.id] = _op_template(node.op, scalar)
+        return self._templates[node.id]
 
     def _fill(self, template: str, node: Node, ins: list[str], y: str = "y") -> str:
         return fill(template, ins, y, variadic=REGISTRY[node.op].arity == VARIADIC,
