@@ -3,7 +3,8 @@
     doc = add_v2(doc, trace)   # the serializer's document, with everything the page shows
 
 What each field means is docs/design/plan.md's contract ("The result document, version 2").
-Per node: name, tex, formula, depth, fan_out, final_step. Per edge: local_tex, chain_tex, step.
+Per node: name, tex, formula, value_tex, depth, fan_out, final_step. Per edge: local_tex,
+chain_tex, step.
 And the ``script``: forward levels, the backward steps (app.explain.schedule) each with its
 current-step strip (the named quantities, unnamed gates collapsed: app.explain.collapse) and
 its narration as message keys (app.explain.narration).
