@@ -15,8 +15,9 @@ from typing import Any
 
 from app.builders.expression import parse_expression
 from app.builders.graph_json import build_graph
+from app.builders.network import NetworkLimits
 from app.explain.derivation import derivations
-from app.graph.engine import run
+from app.graph.engine import Trace, run
 from app.graph.gradcheck import gradcheck
 from app.graph.shapes import Budget
 from app.serialize import Json, dumps, jsonable, trace_to_dict
@@ -26,6 +27,7 @@ from app.serialize import Json, dumps, jsonable, trace_to_dict
 class Limits:
     budget: Budget = field(default_factory=Budget)
     max_gradcheck_cost: int = 2_000_000
+    network: NetworkLimits = field(default_factory=NetworkLimits)
 
 
 # The IR is immutable, so a parsed expression can be shared between requests: the examples and a
@@ -77,17 +79,22 @@ def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
     if req.get("explain"):
         doc["derivations"] = derivations(trace, req["explain"], req.get("learning_rate"))
     if req.get("gradcheck"):
-        doc["gradcheck"] = [
-            {
-                "id": c.id,
-                "analytic": jsonable(c.analytic),
-                # a step that left the function's domain makes the check inconclusive: null
-                "numeric": jsonable(c.numeric) if math.isfinite(c.rel_error) else None,
-                "rel_error": c.rel_error if math.isfinite(c.rel_error) else None,
-            }
-            for c in gradcheck(trace, limits.max_gradcheck_cost)
-        ]
+        doc["gradcheck"] = gradcheck_rows(trace, limits)
     return doc
+
+
+def gradcheck_rows(trace: Trace, limits: Limits) -> list[Json]:
+    """The "gradcheck" field of a document: analytic against central differences per input."""
+    return [
+        {
+            "id": c.id,
+            "analytic": jsonable(c.analytic),
+            # a step that left the function's domain makes the check inconclusive: null
+            "numeric": jsonable(c.numeric) if math.isfinite(c.rel_error) else None,
+            "rel_error": c.rel_error if math.isfinite(c.rel_error) else None,
+        }
+        for c in gradcheck(trace, limits.max_gradcheck_cost)
+    ]
 
 
 def graph_job(req: Mapping[str, Any], limits: Limits) -> bytes:
