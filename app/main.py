@@ -12,8 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api import errors
 from app.api.body_limit import BodyLimit
+from app.api.compute import Compute
 from app.api.routes import docs, graph, meta, network, pages
 from app.api.security import SecurityHeaders
+from app.limits import Limits
 from app.paths import STATIC_DIR
 from app.settings import Settings, get_settings
 
@@ -30,6 +32,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # One set of limits and one worker pool per app, read by the routes' dependencies.
+    app.state.settings = settings
+    app.state.limits = Limits.from_settings(settings)
+    app.state.compute = Compute(workers=settings.compute_workers,
+                                deadline=settings.deadline_seconds,
+                                max_pending=settings.max_pending)
     errors.install(app)
     app.include_router(meta.router)
     app.include_router(graph.router)

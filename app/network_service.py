@@ -43,8 +43,9 @@ from app.explain.derivation import derivations
 from app.graph.engine import Trace, as_array, run
 from app.graph.ir import GraphError
 from app.graph.ops import Array
+from app.limits import Limits
 from app.serialize import Json, dumps, jsonable, trace_to_dict
-from app.service import Limits, gradcheck_rows
+from app.service import gradcheck_rows
 from app.train import train
 
 
@@ -79,13 +80,19 @@ class Network:
 def parse(req: Mapping[str, Any], limits: Limits) -> Network:
     """The network of a validated request (see app.api.network_schemas); GraphError if the
     shape, the data or a parameter is wrong, or the network is over the limits."""
+    given, explain = req.get("params") or {}, req.get("explain") or []
+    if len(given) > limits.max_values:
+        raise GraphError(f"{len(given)} parameter values given; the limit is "
+                         f"{limits.max_values}", "params", kind="limit")
+    if len(explain) > limits.max_explain:
+        raise GraphError(f"{len(explain)} derivations asked for; the limit is "
+                         f"{limits.max_explain}", "explain", kind="limit")
     spec = make_spec(req["layers"], req.get("activation", "sigmoid"),
                      req.get("loss", "half_sse"), bool(req.get("per_neuron_biases")),
                      limits.network)
     inputs, targets = as_array(req["inputs"], "inputs"), as_array(req["targets"], "targets")
     check_data(spec, inputs, targets)
-    params = apply_params(spec, init_params(spec, int(req.get("seed", 0))),
-                          req.get("params") or {})
+    params = apply_params(spec, init_params(spec, int(req.get("seed", 0))), given)
     return Network(spec, inputs, targets, params, req.get("view", "neurons"),
                    float(req.get("learning_rate", 0.5)), bool(req.get("train_biases")))
 

@@ -9,26 +9,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from app.builders.expression import parse_expression
 from app.builders.graph_json import build_graph
-from app.builders.network import NetworkLimits
+from app.builders.inputs import suggest_inputs
 from app.explain.derivation import derivations
 from app.graph.engine import Trace, run
 from app.graph.gradcheck import gradcheck
-from app.graph.shapes import Budget
+from app.graph.ir import GraphError
+from app.limits import Limits
 from app.serialize import Json, dumps, jsonable, trace_to_dict
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    budget: Budget = field(default_factory=Budget)
-    max_gradcheck_cost: int = 2_000_000
-    network: NetworkLimits = field(default_factory=NetworkLimits)
-
 
 # The IR is immutable, so a parsed expression can be shared between requests: the examples and a
 # page replaying its animation send the same text again and again. Errors are not cached.
@@ -67,12 +59,24 @@ def is_small(req: Mapping[str, Any]) -> bool:
     return True
 
 
+def check_request(req: Mapping[str, Any], limits: Limits) -> None:
+    """Refuse (kind "limit") a request that names more values or derivations than allowed."""
+    values, explain = req.get("values") or {}, req.get("explain") or []
+    if len(values) > limits.max_values:
+        raise GraphError(f"{len(values)} values given; the limit is {limits.max_values}",
+                         kind="limit")
+    if len(explain) > limits.max_explain:
+        raise GraphError(f"{len(explain)} derivations asked for; the limit is "
+                         f"{limits.max_explain}", kind="limit")
+
+
 def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
     """The /api/graph result document for a validated request."""
+    check_request(req, limits)
     graph = (
-        _parse(req["expression"])
+        _parse(req["expression"], limits.expression)
         if req.get("expression") is not None
-        else build_graph(req["graph"])
+        else build_graph(req["graph"], max_nodes=limits.max_nodes)
     )
     trace = run(graph, req.get("values") or {}, limits.budget)
     doc = trace_to_dict(trace)
@@ -95,6 +99,13 @@ def gradcheck_rows(trace: Trace, limits: Limits) -> list[Json]:
         }
         for c in gradcheck(trace, limits.max_gradcheck_cost)
     ]
+
+
+def inputs_document(expression: str, limits: Limits) -> Json:
+    """The /api/inputs document: the expression's inputs with shapes and starting values."""
+    graph = _parse(expression, limits.expression)
+    return {"inputs": [{"id": s.id, "shape": None if s.shape is None else list(s.shape),
+                        "value": s.value} for s in suggest_inputs(graph)]}
 
 
 def graph_job(req: Mapping[str, Any], limits: Limits) -> bytes:

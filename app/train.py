@@ -10,10 +10,10 @@ gradients are the neurons view's, summed over samples by the matmuls (tested). E
 the gradients of the parameters as they were before that step, so step 1 reproduces the seed's
 update, where w1's gradient uses w5 and w7 from before their own update.
 
-The work is bounded up front by the request's NetworkLimits: at most ``max_steps`` steps,
+The work is bounded up front by the request's NetworkLimits: at most ``max_train_steps`` steps,
 steps x parameters x samples scalar multiply-adds at most ``max_train_cost`` (the numpy work),
-steps x graph nodes at most ``max_node_steps`` (the Python work: each node of each step costs
-~10-15 us, so the bound is ~4 s).
+steps x graph nodes at most ``max_train_node_steps`` (the Python work: each node of each step
+costs ~10-15 us, so the bound is ~4 s).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.builders.network import (
-    DEFAULT_LIMITS,
     LayerParams,
     NetworkLimits,
     NetworkSpec,
@@ -34,12 +33,14 @@ from app.graph.ir import GraphError
 from app.graph.ops import Array
 from app.graph.shapes import Budget, check_budget, infer_shapes
 
+
 def check_training(
-    spec: NetworkSpec, samples: int, steps: int, limits: NetworkLimits = DEFAULT_LIMITS
+    spec: NetworkSpec, samples: int, steps: int, limits: NetworkLimits | None = None
 ) -> None:
     """Refuse (kind "limit") a training run over the bounds, before any of it is done."""
-    if steps > limits.max_steps:
-        raise GraphError(f"at most {limits.max_steps} training steps, got {steps}", "steps",
+    limits = limits or NetworkLimits()
+    if steps > limits.max_train_steps:
+        raise GraphError(f"at most {limits.max_train_steps} training steps, got {steps}", "steps",
                          kind="limit")
     cost = steps * spec.n_params() * samples
     if cost > limits.max_train_cost:
@@ -48,11 +49,11 @@ def check_training(
             f"multiply-adds; the limit is {limits.max_train_cost}: use fewer steps or samples",
             "steps", kind="limit")
     nodes = 3 + 6 * spec.depth  # the batched layers graph: X, T, E and 6 nodes per layer
-    if steps * nodes > limits.max_node_steps:
+    if steps * nodes > limits.max_train_node_steps:
         raise GraphError(
             f"{steps} steps of a {nodes}-node graph exceed the training bound "
-            f"({limits.max_node_steps} node evaluations): use at most "
-            f"{limits.max_node_steps // nodes} steps", "steps", kind="limit")
+            f"({limits.max_train_node_steps} node evaluations): use at most "
+            f"{limits.max_train_node_steps // nodes} steps", "steps", kind="limit")
 
 
 def train(
@@ -64,7 +65,7 @@ def train(
     steps: int,
     train_biases: bool = False,
     budget: Budget | None = None,
-    limits: NetworkLimits = DEFAULT_LIMITS,
+    limits: NetworkLimits | None = None,
 ) -> tuple[list[LayerParams], list[float]]:
     """The parameters after ``steps`` updates and the loss history (length ``steps + 1``).
 

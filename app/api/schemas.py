@@ -2,7 +2,8 @@
 
 Requests are validated strictly: unknown fields are refused, numbers must be real finite JSON
 numbers (no booleans, strings, NaN or Infinity), strings must be valid UTF-8 (no lone
-surrogates) and every list has a length cap, so nothing unbounded reaches the builders.
+surrogates). Sizes are bounded by the body limit here and by the settings' caps (app.limits)
+in the jobs, which name the cap they hit: no cap is written twice.
 Response models document the JSON in OpenAPI; the routes write the bytes with orjson.
 """
 
@@ -32,9 +33,7 @@ def _utf8(s: str) -> str:
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 # a scalar, a vector or a matrix (list of rows); ragged rows are refused by the engine
-Value = Number | Annotated[list[Number], Field(max_length=10_000)] | Annotated[
-    list[Annotated[list[Number], Field(max_length=10_000)]], Field(max_length=10_000)
-]
+Value = Number | list[Number] | list[list[Number]]
 Text = Annotated[str, AfterValidator(_utf8)]
 NodeId = Annotated[Text, Field(min_length=1, max_length=100)]
 OpName = Annotated[str, Field(min_length=1, max_length=40)]
@@ -58,7 +57,7 @@ class NodeSpec(Strict_):
 class GraphSpec(Strict_):
     """An explicit graph: nodes (any order) and the id of the output node."""
 
-    nodes: list[NodeSpec] = Field(min_length=1, max_length=20_000)
+    nodes: list[NodeSpec] = Field(min_length=1)
     output: NodeId
 
 
@@ -77,11 +76,11 @@ class GraphRequest(Strict_):
         },
     )
 
-    expression: Annotated[Text, Field(max_length=10_000)] | None = None
+    expression: Text | None = None
     graph: GraphSpec | None = None
-    values: dict[NodeId, Value] = Field(default_factory=dict, max_length=10_000)
+    values: dict[NodeId, Value] = Field(default_factory=dict)
     explain: list[NodeId] = Field(
-        default_factory=list, max_length=50, description="node ids whose derivation to return"
+        default_factory=list, description="node ids whose derivation to return"
     )
     learning_rate: Number | None = Field(
         None, ge=0, le=1e6, description="alpha for the update w+ = w - alpha * grad in derivations"
@@ -96,9 +95,29 @@ class GraphRequest(Strict_):
         return self
 
 
+class InputsRequest(Strict_):
+    """An expression whose inputs need starting values."""
+
+    expression: Text
+
+
 # --- responses (documentation of the JSON the routes write) -----------------------------------
 
+
 OutValue = float | list[float] | list[list[float]]
+
+
+class InputSuggestion(BaseModel):
+    """An input of the expression: the shape it needs and a starting value (both null where no
+    simple guess fits: ask the learner)."""
+
+    id: str
+    shape: list[int] | None
+    value: OutValue | None
+
+
+class InputsResult(BaseModel):
+    inputs: list[InputSuggestion]
 
 
 class NodePublic(BaseModel):

@@ -43,24 +43,22 @@ LayerParams = tuple[Array, Array]
 
 @dataclass(frozen=True, slots=True)
 class NetworkLimits:
-    """The caps on a network request, one object passed down from the app's settings.
+    """The caps on a network request (``app.limits.Limits.network`` builds them from the
+    settings of the same names, where their defaults are documented).
 
     ``max_layers`` counts the input layer; ``max_width`` bounds every layer; the neurons view is
     drawn up to ``max_neuron_nodes`` nodes (the layers view draws anything larger). Training is
-    bounded by ``max_steps``, by steps x parameters x samples multiply-adds
-    (``max_train_cost``, the numpy work) and by steps x graph nodes (``max_node_steps``, the
-    Python work: ~10-15 us per node and step, so ~4 s).
+    bounded by ``max_train_steps``, by steps x parameters x samples multiply-adds
+    (``max_train_cost``, the numpy work) and by steps x graph nodes (``max_train_node_steps``,
+    the Python work: ~10-15 us per node and step, so ~4 s).
     """
 
     max_layers: int = 8
     max_width: int = 256
     max_neuron_nodes: int = 2_000
-    max_steps: int = 10_000
+    max_train_steps: int = 10_000
     max_train_cost: int = 50_000_000
-    max_node_steps: int = 300_000
-
-
-DEFAULT_LIMITS = NetworkLimits()  # the settings' defaults, for callers without an app (tests)
+    max_train_node_steps: int = 300_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +100,10 @@ def make_spec(
     activation: str | Sequence[str],
     loss: str,
     per_neuron_biases: bool,
-    limits: NetworkLimits = DEFAULT_LIMITS,
+    limits: NetworkLimits | None = None,
 ) -> NetworkSpec:
     """Check the request's network shape; GraphError(kind="limit" or "value") otherwise."""
+    limits = limits or NetworkLimits()
     if not 2 <= len(layers) <= limits.max_layers:
         raise GraphError(f"a network has 2 to {limits.max_layers} layers (input and output "
                          f"included), got {len(layers)}", kind="limit")

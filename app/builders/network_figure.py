@@ -75,7 +75,7 @@ def _neurons(spec: NetworkSpec) -> Json:
                 entry["z"].append(z)
             units.append({"node": h, "z": zs, "bias": bs, "gates": [*gates, h]})
         layers.append(_layer(spec, lay, units))
-        prev = [u["node"] for u in units]
+        prev = [str(u["node"]) for u in units]
     return {"layers": layers, "connections": connections, "biases": list(biases.values())}
 
 

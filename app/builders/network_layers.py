@@ -1,5 +1,6 @@
 """The layers view of a network: one tensor node per layer, and what both views share.
 
+    >>> import numpy as np
     >>> spec = NetworkSpec((2, 2, 2), ("sigmoid", "sigmoid"), "half_sse")
     >>> [n.id for n in layers_graph(spec, np.array([[0.01, 0.99]])).nodes][:6]
     ['x', 'W1', 'W1x', 'b1', 'z1', 'h1']
@@ -15,10 +16,7 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from app.builders.network import (
-    DEFAULT_LIMITS,
     NetworkLimits,
     NetworkSpec,
     locate_weight,
@@ -76,7 +74,7 @@ def layer_inputs(inputs: Array) -> dict[str, Array]:
 
 
 def graph_for(
-    view: str, spec: NetworkSpec, targets: Array, limits: NetworkLimits = DEFAULT_LIMITS
+    view: str, spec: NetworkSpec, targets: Array, limits: NetworkLimits | None = None
 ) -> Graph:
     if view == "neurons":
         return neurons_graph(spec, targets, limits)

@@ -1,5 +1,6 @@
 """The neurons view of a network: one node per weight, pre-activation and activation (the seed's).
 
+    >>> import numpy as np
     >>> spec = NetworkSpec((2, 2, 2), ("sigmoid", "sigmoid"), "half_sse")
     >>> g = neurons_graph(spec, np.array([[0.01, 0.99]]))
     >>> g.node("z1").inputs, g.node("E_total").inputs
@@ -29,11 +30,8 @@ With one sample every value is a scalar and the graph is exactly the seed's.
 
 from __future__ import annotations
 
-import numpy as np
-
 from app.builders.network import (
     CLASS_LOSSES,
-    DEFAULT_LIMITS,
     NetworkLimits,
     NetworkSpec,
     activation_name,
@@ -44,6 +42,7 @@ from app.builders.network import (
 )
 from app.graph.ir import Graph, GraphError, Node, make_graph
 from app.graph.ops import Array
+
 
 def neuron_node_count(spec: NetworkSpec, samples: int) -> int:
     """Nodes of the neurons view, counted before building it. The samples share the graph, so
@@ -84,11 +83,11 @@ def _loss_nodes(spec: NetworkSpec, outs: list[str], targets: Array) -> list[Node
         return rows.tolist() if batch else rows[0].tolist()
 
     if spec.loss in CLASS_LOSSES:
-        nodes = [_node("logits", "stack", tuple(outs), None, "loss")]
+        logits = [_node("logits", "stack", tuple(outs), None, "loss")]
         if batch:
-            nodes = [_node("outputs", "stack", tuple(outs), None, "loss"),
-                     _node("logits", "transpose", ("outputs",), None, "loss")]
-        return [*nodes, _node("target", "const", (), "target", "loss", value=data(targets)),
+            logits = [_node("outputs", "stack", tuple(outs), None, "loss"),
+                      _node("logits", "transpose", ("outputs",), None, "loss")]
+        return [*logits, _node("target", "const", (), "target", "loss", value=data(targets)),
                 _node("E_total", spec.loss, ("logits", "target"), "loss", "loss")]
     nodes: list[Node] = []
     errors: list[str] = []
@@ -114,11 +113,11 @@ def _loss_nodes(spec: NetworkSpec, outs: list[str], targets: Array) -> list[Node
 
 
 def neurons_graph(
-    spec: NetworkSpec, targets: Array, limits: NetworkLimits = DEFAULT_LIMITS
+    spec: NetworkSpec, targets: Array, limits: NetworkLimits | None = None
 ) -> Graph:
     """The neurons view for ``targets`` (samples x n_out); GraphError(kind="limit") above
     ``limits.max_neuron_nodes``."""
-    _check_size(spec, targets.shape[0], limits)
+    _check_size(spec, targets.shape[0], limits or NetworkLimits())
     nodes: list[Node] = []
     for lay in range(1, spec.depth + 1):  # parameters first, layer by layer
         g = spec.layer_id(lay)

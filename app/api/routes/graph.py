@@ -1,4 +1,5 @@
-"""POST /api/graph: evaluate an expression or an explicit graph, forward and backward."""
+"""POST /api/graph: evaluate an expression or an explicit graph, forward and backward;
+POST /api/inputs: what an expression's inputs need before its first run."""
 
 from __future__ import annotations
 
@@ -6,8 +7,14 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from app.api.deps import ComputeDep, LimitsDep
-from app.api.schemas import ErrorResponse, GraphRequest, GraphResult
-from app.service import graph_job, is_small
+from app.api.schemas import (
+    ErrorResponse,
+    GraphRequest,
+    GraphResult,
+    InputsRequest,
+    InputsResult,
+)
+from app.service import graph_job, inputs_document, is_small
 
 router = APIRouter(prefix="/api", tags=["graph"])
 
@@ -32,3 +39,17 @@ async def post_graph(body: GraphRequest, limits: LimitsDep, compute: ComputeDep)
     req = body.model_dump()
     body_bytes = await compute.run(graph_job, req, limits, inline=is_small(req))
     return Response(body_bytes, media_type="application/json")
+
+
+@router.post(
+    "/inputs",
+    response_model=InputsResult,
+    responses={k: v for k, v in ERRORS.items() if k != 503},
+    summary="The inputs of an expression, with starting values of the shapes it needs",
+)
+async def post_inputs(body: InputsRequest, limits: LimitsDep) -> InputsResult:
+    """Every input of the expression in order, with the shape it needs (``W @ x``: W a 2 x 2
+    matrix, x a 2-vector; otherwise a scalar) and a starting value; shape and value are null
+    where no simple guess fits the expression's shape rules. Parsing is bounded by the
+    expression caps (``GET /api/limits``), so this is answered in place."""
+    return InputsResult.model_validate(inputs_document(body.expression, limits))

@@ -1,10 +1,12 @@
-"""GET /api/ops, /api/examples, /api/health: what the page builds its menus from."""
+"""GET /api/ops, /api/examples, /api/limits, /api/health: what the page builds its menus and
+forms from."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from app import __version__
+from app.api.deps import LimitsDep
 from app.api.schemas import ExamplePublic, Health, OpPublic
 from app.examples import EXAMPLES
 from app.graph import REGISTRY
@@ -36,6 +38,14 @@ def get_ops() -> list[OpPublic]:
 @router.get("/examples", response_model=list[ExamplePublic], summary="Ready, named requests")
 def get_examples() -> list[dict[str, object]]:
     return EXAMPLES
+
+
+@router.get("/limits", summary="The caps on one request's work")
+async def get_limits(limits: LimitsDep) -> dict[str, int]:
+    """Every cap this server applies, by its setting's name (``chainrule --help`` says what
+    each bounds; ``CHAINRULE_<NAME>`` sets it): a request over one gets a 422 of kind "limit"
+    that names it. The page shows these in its forms."""
+    return limits.public()
 
 
 @router.get("/health", response_model=Health, summary="Liveness")
