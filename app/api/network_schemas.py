@@ -21,9 +21,10 @@ Bool = Annotated[bool, Strict()]
 Row = Annotated[list[Number], Field(min_length=1, max_length=10_000)]
 Rows = Annotated[list[Row], Field(min_length=1, max_length=10_000)]
 
-SEED_REQUEST: dict[str, JsonValue] = {"layers": [2, 2, 2], "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
-                "params": {"W1": [[0.15, 0.2], [0.25, 0.3]], "b1": 0.35,
-                           "W2": [[0.4, 0.45], [0.5, 0.55]], "b2": 0.6}}
+SEED_REQUEST: dict[str, JsonValue] = {
+    "layers": [2, 2, 2], "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
+    "params": {"W1": [[0.15, 0.2], [0.25, 0.3]], "b1": 0.35, "W2": [[0.4, 0.45], [0.5, 0.55]],
+               "b2": 0.6}}
 
 
 class NetworkFields(Strict_):
