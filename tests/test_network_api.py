@@ -123,6 +123,8 @@ def test_layers_view_of_the_seed(client: TestClient) -> None:
         ("neurons", "W2", "its entries are single weights (w5 to w8)"),
         ("neurons", "x", "a node of the layers view"),
         ("neurons", "w9", "not a node of this neurons view's graph"),
+        ("neurons", "<img src=x>", "not a node of this neurons view's graph"),
+        ("layers", "b1_2", "a node of the neurons view"),  # no per-neuron biases here
     ],
 )
 def test_a_name_of_the_other_view_is_refused_with_where_to_find_it(
@@ -133,6 +135,12 @@ def test_a_name_of_the_other_view_is_refused_with_where_to_find_it(
     assert r.status_code == 422, r.text
     err = r.json()["error"]
     assert err["kind"] == "explain" and err["node"] == name and fragment in err["message"], err
+
+
+def test_per_neuron_biases_are_found_in_the_layers_view(client: TestClient) -> None:
+    req = {**SEED, "per_neuron_biases": True, "view": "layers", "explain": ["b1_2"]}
+    r = client.post("/api/network", json=req)
+    assert r.status_code == 422 and "entry [1] of b1: explain b1" in r.json()["error"]["message"]
 
 
 def test_gradcheck_of_a_network(client: TestClient) -> None:
@@ -230,6 +238,18 @@ def test_bad_requests_are_422_with_a_message(
     assert r.status_code == 422, r.text
     err = r.json()["error"]
     assert err["kind"] == kind and fragment in err["message"], err
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"__proto__": 1.0}, {"w\u0665": 1.0}, {"W01": [[1.0, 2.0], [3.0, 4.0]]}, {"b1_1": 1.0},
+     {"w5": [[1.0]]}, {"W1": [[[1.0]]]}, {"W1": [[1.0, 2.0], [3.0]]}, {"b1": [1.0, 2.0]}],
+    ids=str,
+)
+def test_hostile_parameters_are_refused(client: TestClient, params: dict[str, Any]) -> None:
+    r = client.post("/api/network", json={**SEED, "params": params})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["kind"] in ("value", "validation", "graph"), r.text
 
 
 def test_the_apps_limits_bound_networks() -> None:

@@ -110,7 +110,8 @@ def other_view_hint(spec: NetworkSpec, view: str, name: str) -> str | None:
             lay, r, c = where
             return (f"{name} is a weight of the neurons view; in the layers view it is entry "
                     f"[{r}, {c}] of W{lay}: explain W{lay}")
-        if (m := re.fullmatch(r"b([0-9]+)_([0-9]+)", name)) and 1 <= int(m[1]) <= spec.depth:
+        m = re.fullmatch(r"b([0-9]+)_([0-9]+)", name)
+        if m and spec.per_neuron_biases and 1 <= int(m[1]) <= spec.depth:
             return (f"{name} is a bias of the neurons view; in the layers view it is entry "
                     f"[{int(m[2]) - 1}] of b{m[1]}: explain b{m[1]}")
         return (f"{name} is a node of the neurons view; this is the layers view (matrices), "
