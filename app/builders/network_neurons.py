@@ -26,6 +26,12 @@ layers view's loss ops compute it:
 - softmax_cross_entropy, hinge: ``outputs = stack(o1, ...)`` is outputs x samples, its
   transpose ``logits`` one row per sample, and the loss op averages over the rows.
 With one sample every value is a scalar and the graph is exactly the seed's.
+
+Every node says what it is and where it belongs (both views): ``role`` is "input" (data),
+"weight", "bias", "pre-activation" (z), "activation" (h, o), "target", "samples" (N) or "loss"
+(E_o1, E_total), and None for a gate inside a formula (w1*x1, a stack); ``group`` is the id of
+the figure layer (app.builders.network_figure): "input", "hidden1", ..., "output", "loss", a
+weight or bias being in the layer whose neurons it feeds (w5, h1 -> o1, is in "output").
 """
 
 from __future__ import annotations
