@@ -8,14 +8,38 @@ network over its size limits (the app's NetworkLimits) with a message that says 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, Strict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    Strict,
+    WithJsonSchema,
+)
 
 from app.api.schemas import GraphResult, NodeId, Number, OutValue, Strict_, Value
+from app.builders.network import ACTIVATIONS, LOSSES
 
-ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "identity"]
-LossName = Literal["half_sse", "mse", "softmax_cross_entropy", "hinge"]
+
+def _member_of(names: tuple[str, ...], what: str) -> Callable[[str], str]:
+    """A check that a string is one of ``names`` (the builder's own list, not a copy)."""
+
+    def check(value: str) -> str:
+        if value not in names:
+            raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(names)}")
+        return value
+
+    return check
+
+
+ActivationName = Annotated[str, Strict(), AfterValidator(_member_of(ACTIVATIONS, "activation")),
+                           WithJsonSchema({"type": "string", "enum": list(ACTIVATIONS)})]
+LossName = Annotated[str, Strict(), AfterValidator(_member_of(LOSSES, "loss")),
+                     WithJsonSchema({"type": "string", "enum": list(LOSSES)})]
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
 Row = Annotated[list[Number], Field(min_length=1, max_length=10_000)]
