@@ -40,11 +40,12 @@ from app.builders.network_layers import (
 )
 from app.builders.network_neurons import neuron_inputs
 from app.explain.derivation import derivations
-from app.graph.engine import Trace, as_array, run
+from app.graph.engine import as_array, run
 from app.graph.ir import GraphError
 from app.graph.ops import Array
+from app.graph.trace import Trace, jsonable
 from app.limits import Limits
-from app.serialize import Json, dumps, jsonable, trace_to_dict
+from app.serialize import Json, dumps, trace_to_dict
 from app.service import gradcheck_rows
 from app.train import train
 

@@ -28,9 +28,10 @@ from app.builders.network import (
     from_layer_names,
 )
 from app.builders.network_layers import layer_inputs, layers_graph
-from app.graph.engine import backward, forward, leaf_values
+from app.graph.engine import leaf_values
 from app.graph.ir import GraphError
 from app.graph.ops import Array
+from app.graph.sequential import backward, forward
 from app.graph.shapes import Budget, check_budget, infer_shapes
 
 

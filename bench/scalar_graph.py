@@ -10,8 +10,8 @@ medians over the repetitions:
 - chainrule to_dict  serialize.trace_to_dict() of that trace
 - chainrule dumps    orjson bytes of that document
 - chainrule total    the three together (the graph is built once, outside the timing)
-- sequential         the same three through the sequential passes (engine.forward and
-                     engine.backward, one node at a time): what the levelized executor replaces;
+- sequential         the same three through the sequential passes (sequential.forward and
+                     sequential.backward, one node at a time): what the levelized executor replaces;
                      its JSON must be byte-identical
 - network_job        the whole POST /api/network computation of the same network and batch, for
                      reference: the app's neurons view is ONE graph whose data nodes hold the
@@ -40,8 +40,10 @@ import numpy as np
 from _common import blas_note, median_ms
 
 from app.builders.network import by_neuron_name, make_spec, neuron_names
-from app.graph.engine import Trace, backward, forward, leaf_values, run
+from app.graph.engine import leaf_values, run
+from app.graph.sequential import backward, forward
 from app.graph.shapes import Budget, check_budget, infer_shapes
+from app.graph.trace import Trace
 from app.limits import Limits
 from app.network_service import network_job
 from app.serialize import dumps, trace_to_dict

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.graph import REGISTRY
 from app.main import create_app
 from app.network_examples import NETWORK_EXAMPLES
 from app.settings import Settings
@@ -197,8 +198,10 @@ def test_activations_endpoint(client: TestClient) -> None:
     r = client.get("/api/activations")
     assert r.status_code == 200
     names = [a["name"] for a in r.json()]
-    # every activation /api/network takes, so the page's builder can offer exactly those
-    assert names == ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "identity"]
+    # every activation /api/network takes (the registry's category), so the page's builder
+    # can offer exactly those
+    assert names == [n for n, op in REGISTRY.items() if op.category == "activation"]
+    assert {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "identity"} == set(names)
     points = {a["name"]: len(a["points"]) for a in r.json()}
     assert points.pop("maxout") == 0 and set(points.values()) == {201}
 

@@ -31,10 +31,12 @@ import numpy as np
 
 from app.graph.engine import ValueInput, as_array
 from app.graph.ir import GraphError
-from app.graph.ops import Array
+from app.graph.ops import REGISTRY, Array
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "identity")
-LOSSES = ("half_sse", "mse", "softmax_cross_entropy", "hinge")
+# What a layer may use and what the network may minimize: the registry's categories, in the
+# registry's order (no list of op names here)
+ACTIVATIONS = tuple(name for name, op in REGISTRY.items() if op.category == "activation")
+LOSSES = tuple(name for name, op in REGISTRY.items() if op.category == "loss")
 CLASS_LOSSES = ("softmax_cross_entropy", "hinge")  # the target is a one-hot row per sample
 
 # one weight layer: W (rows x n_in) and b (a 0-d shared bias, or one per row)
