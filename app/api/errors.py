@@ -43,13 +43,11 @@ def _loc(loc: tuple[Any, ...], body: Any) -> str:
     parts: list[str] = []
     at = body
     for p in loc[1:] if loc[:1] == ("body",) else loc:
-        if isinstance(at, dict) and p in at:
+        in_dict = isinstance(at, dict) and p in at
+        in_list = isinstance(at, list) and isinstance(p, int) and 0 <= p < len(at)
+        if in_dict or in_list:
             at = at[p]
-        elif isinstance(at, list) and isinstance(p, int) and 0 <= p < len(at):
-            at = at[p]
-        else:
-            continue
-        parts.append(str(p))
+            parts.append(str(p))
     return ".".join(parts) or "body"
 
 
