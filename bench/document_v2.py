@@ -7,10 +7,12 @@ For three graphs, timed in one run (process time, medians over the repetitions):
 - v1 + v2    serialize.trace_to_dict(): the same plus app.explain.document.add_v2
 - bytes      the orjson body without and with the v2 fields
 
-Graphs: the seed's 2-2-2 network (33 nodes); an MLP 2-16-16-1 in the neurons view on 2 samples
-(~900 nodes, under TEX_MAX_EDGES edges: everything, every edge with its LaTeX); on 4 samples (the
-issue's 1,809-node network: names, formulas and the script, no per-edge LaTeX); on 26 samples
-(~10,000 nodes, over SCRIPT_MAX_NODES: no v2 field, nothing to pay).
+Graphs, in the neurons view with one sample unless said: the seed's 2-2-2 network (33 nodes);
+an MLP 2-16-16-1 (682 nodes, under TEX_MAX_EDGES edges: everything, every edge with its
+LaTeX); the same on a batch of 4 (the same 682 nodes, each holding 4 samples: strips of
+arrays); an MLP 4-24-24-4 (1,656 nodes, more than TEX_MAX_EDGES edges: names, formulas and the
+script, no per-edge LaTeX); an explicit chain of 10,000 adds (over SCRIPT_MAX_NODES: no v2
+field, nothing to pay).
 
     .venv/bin/python bench/document_v2.py
     .venv/bin/python bench/document_v2.py --reps 15
@@ -27,9 +29,15 @@ from typing import Any
 import numpy as np
 from _common import median_ms
 
-import app.builders.network_layers as network_layers
-from app.builders.network import apply_params, by_neuron_name, init_params, make_spec
-from app.builders.network_layers import neuron_inputs, neurons_graph
+from app.builders.graph_json import build_graph
+from app.builders.network import (
+    NetworkLimits,
+    apply_params,
+    by_neuron_name,
+    init_params,
+    make_spec,
+)
+from app.builders.network_neurons import neuron_inputs, neurons_graph
 from app.explain.document import SCRIPT_MAX_NODES, TEX_MAX_EDGES
 from app.graph.engine import Trace, run
 from app.network_examples import SEED_PARAMS
@@ -43,13 +51,20 @@ def seed() -> tuple[Any, dict[str, Any]]:
             {**neuron_inputs(np.array([[0.05, 0.10]])), **by_neuron_name(spec, params)})
 
 
-def mlp(batch: int) -> tuple[Any, dict[str, Any]]:
-    network_layers.MAX_NEURON_NODES = 1_000_000  # the bench's own sizes
-    spec = make_spec([2, 16, 16, 1], ["relu", "relu", "identity"], "half_sse", False)
+def mlp(layers: list[int], batch: int) -> tuple[Any, dict[str, Any]]:
+    spec = make_spec(layers, ["relu"] * (len(layers) - 2) + ["identity"], "half_sse", False)
     rng = np.random.default_rng(1)
-    x, t = rng.uniform(-1, 1, (batch, 2)), rng.uniform(-1, 1, (batch, 1))
-    return neurons_graph(spec, t), {**neuron_inputs(x),
-                                    **by_neuron_name(spec, init_params(spec, 1))}
+    x, t = rng.uniform(-1, 1, (batch, layers[0])), rng.uniform(-1, 1, (batch, layers[-1]))
+    graph = neurons_graph(spec, t, NetworkLimits(max_neuron_nodes=1_000_000))
+    return graph, {**neuron_inputs(x), **by_neuron_name(spec, init_params(spec, 1))}
+
+
+def chain(n: int) -> tuple[Any, dict[str, Any]]:
+    nodes = [{"id": "x0", "op": "input"}, {"id": "x1", "op": "input"}]
+    nodes += [{"id": f"s{k}", "op": "add", "inputs": [f"s{k - 1}" if k else "x0", "x1"]}
+              for k in range(n)]
+    return build_graph({"nodes": nodes, "output": f"s{n - 1}"}, max_nodes=n + 2), \
+        {"x0": 1.0, "x1": 0.5}
 
 
 def timed(f: Callable[[], Any], reps: int) -> float:
@@ -76,8 +91,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=9)
     args = ap.parse_args()
-    cases = [("seed 2-2-2", seed()), ("MLP 2-16-16-1 x2", mlp(2)), ("MLP 2-16-16-1 x4", mlp(4)),
-             ("MLP 2-16-16-1 x26", mlp(26))]
+    cases = [("seed 2-2-2", seed()), ("MLP 2-16-16-1", mlp([2, 16, 16, 1], 1)),
+             ("MLP 2-16-16-1 x4", mlp([2, 16, 16, 1], 4)),
+             ("MLP 4-24-24-4", mlp([4, 24, 24, 4], 1)), ("chain of adds", chain(10_000))]
     print(f"v2: per-edge LaTeX up to {TEX_MAX_EDGES} edges, the script up to {SCRIPT_MAX_NODES} "
           "nodes")
     print(f"{'graph':<20}{'nodes':>7}{'edges':>7}{'run ms':>9}{'v1 ms':>9}{'v1+v2 ms':>10}"

@@ -19,7 +19,8 @@ from app.builders.network import (
     init_params,
     make_spec,
 )
-from app.builders.network_layers import layer_inputs, layers_graph, neuron_inputs, neurons_graph
+from app.builders.network_layers import layer_inputs, layers_graph
+from app.builders.network_neurons import neuron_inputs, neurons_graph
 from app.explain.derivation import derivations
 from app.graph.engine import Trace, run
 from app.graph.ir import GraphError, Node, make_graph
@@ -278,3 +279,21 @@ def test_a_convention_at_a_special_point_is_on_the_card(
     factors = derivations(expression(program, away), [name], None)[name]["lines"][0][
         "terms"][0]["factors"]
     assert all(f["notes"] == [] for f in factors)
+
+
+def test_a_batch_network_derives_with_arrays_and_ends_on_the_weights_number() -> None:
+    # the neurons view of a batch: every stop holds one value per sample, a weight is shared
+    spec = make_spec([2, 3, 1], "sigmoid", "half_sse", False)
+    rng = np.random.default_rng(3)
+    x, t = rng.normal(size=(4, 2)), rng.uniform(size=(4, 1))
+    trace = run(neurons_graph(spec, t), {**neuron_inputs(x),
+                                        **by_neuron_name(spec, init_params(spec, 3))})
+    found = derivations(trace, ["w1", "w7"], 0.5)
+    for name, dn in found.items():
+        (line, *_) = dn["lines"]
+        last = line["terms"][0]["factors"][-1]
+        assert last["vjp"] and np.ndim(last["value"]) == 0
+        assert last["value"] == pytest.approx(float(trace.grads[name]), rel=1e-12)
+        assert last["symbol"] == d("E_{total}", f"w_{name[1:]}")
+        assert all(f["value"] is not None for t_ in line["terms"] for f in t_["factors"])
+        assert "\\textstyle\\sum" in last["formula"]  # summed over the batch

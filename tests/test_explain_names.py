@@ -7,7 +7,7 @@ import pytest
 
 from app.builders.expression import parse_expression
 from app.builders.network import apply_params, by_neuron_name, init_params, make_spec
-from app.builders.network_layers import neuron_inputs, neurons_graph
+from app.builders.network_neurons import neuron_inputs, neurons_graph
 from app.examples import GRAPH_EXAMPLES
 from app.explain.names import Names
 from app.graph.engine import run

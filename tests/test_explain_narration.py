@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from app.builders.network import by_neuron_name, init_params, make_spec
-from app.builders.network_layers import neuron_inputs, neurons_graph
+from app.builders.network_neurons import neuron_inputs, neurons_graph
 from app.examples import EXAMPLES
 from app.graph.engine import run
 from app.limits import Limits

@@ -6,7 +6,7 @@ import numpy as np
 
 from app.builders.expression import parse_expression
 from app.builders.network import apply_params, by_neuron_name, init_params, make_spec
-from app.builders.network_layers import neuron_inputs, neurons_graph
+from app.builders.network_neurons import neuron_inputs, neurons_graph
 from app.explain.schedule import phases, schedule
 from app.graph.engine import Trace, run
 from app.network_examples import SEED_PARAMS

@@ -80,7 +80,7 @@ class Products:
                 self.grad_symbol(self.out, top))
             formula = c.formula(link, up)
             val = c.push(top, cot, self._stops(a)).get(a, np.zeros_like(self.trace.values[a]))
-            symbol, new_cot = latex.nabla(self.names.tex(a), self.names.tex(self.out)), val
+            symbol, new_cot = self.grad_symbol(self.out, a), val
             new_running = formula or symbol
         else:
             key = (top, a, a in c.stops)
