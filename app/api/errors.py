@@ -7,6 +7,7 @@ NaN or a lone surrogate (it cannot be encoded): ours never echoes input, only wh
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -55,16 +56,24 @@ def _loc(loc: tuple[Any, ...], body: Any, missing: bool = False) -> str:
     return ".".join(parts) or "body"
 
 
+def validation_message(errors: Sequence[Any], body: Any) -> tuple[str, str]:
+    """(field, message) of a 422 of kind "validation": the first of pydantic's ``errors`` (of
+    the request ``body``), where it is, and how many more there are. chainrule's in-process
+    calls word their validation errors with this too."""
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    field = _loc(tuple(first.get("loc", ())), body, first.get("type") == "missing")
+    msg = str(first.get("msg", "invalid request"))
+    more = len(errors) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    return field, f"{field}: {msg}{suffix}"
+
+
 async def _validation(_req: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-    field = _loc(tuple(first.get("loc", ())), exc.body, first.get("type") == "missing")
-    msg = str(first.get("msg", "invalid request"))
-    if first.get("type") == "json_invalid":
+    if exc.errors() and exc.errors()[0].get("type") == "json_invalid":
         return error_response(422, "json", "the body is not valid JSON", field="body")
-    more = len(exc.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-    return error_response(422, "validation", f"{field}: {msg}{suffix}", field=field)
+    field, message = validation_message(exc.errors(), exc.body)
+    return error_response(422, "validation", message, field=field)
 
 
 async def _graph(_req: Request, exc: Exception) -> Response:
