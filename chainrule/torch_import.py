@@ -67,7 +67,9 @@ def from_torch(fn_or_module: Callable[..., Any], *example_inputs: object,
 
     The graph's inputs are the function's arguments (by their names) and the module's
     parameters (by their qualified names, ``fc1.weight``); an integer tensor is the class
-    indices of a cross-entropy target. The module is copied (to float64), never changed.
+    indices of a cross-entropy target. The module is copied to float64, never changed (a
+    float32 parameter keeps its float32 value: 0.15 becomes 0.1500000059604645; make the
+    module in float64 to compute with the decimal numbers).
     Returns the :class:`chainrule.Result` of the graph (its ``request`` is the /api/graph
     request that gives the same document), with ``torch_check``: per input, the relative
     difference from PyTorch's gradient. A non-scalar output is differentiated as the sum of its

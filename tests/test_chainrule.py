@@ -190,7 +190,7 @@ def test_limits_default_to_the_documented_ones_and_can_be_changed(
     with pytest.raises(chainrule.ChainruleError) as caught:
         chainrule.trace(chain, {f"x{i}": 1.0 for i in range(10)}, limits={"max_nodes": 5})
     assert caught.value.kind == "limit" and "5" in caught.value.message
-    with pytest.raises(TypeError, match="unknown limit 'nodes'.*max_nodes"):
+    with pytest.raises(TypeError, match=r"unknown limit 'nodes'.*max_nodes"):
         chainrule.trace("x", x=1.0, limits={"nodes": 5})
 
 
