@@ -21,10 +21,12 @@ RUN python -m venv --without-pip /opt/chainrule \
     && python -m pip --python /opt/chainrule/bin/python install --no-cache-dir \
         --disable-pip-version-check --require-hashes --only-binary :all: --no-deps \
         -r requirements.lock
-# The app: a wheel built by the pinned backend (pyproject.toml's build-system), app/ as the
-# package, static/ and templates/ as data files under /opt/chainrule/share/chainrule/.
+# The app: a wheel built by the pinned backend (pyproject.toml's build-system), app/ (the
+# server) and chainrule/ (the Python API: torch and httpx are extras, not installed here) as the
+# packages, static/ and templates/ as data files under /opt/chainrule/share/chainrule/.
 COPY pyproject.toml README.md ./
 COPY app ./app
+COPY chainrule ./chainrule
 COPY static ./static
 COPY templates ./templates
 RUN python -m pip wheel --no-cache-dir --disable-pip-version-check --no-deps --wheel-dir /dist . \

@@ -123,6 +123,7 @@ def test_wheel_carries_every_static_and_template_file(built: tuple[Path, Path]) 
         f"not in the wheel (add the folder to [tool.setuptools.data-files]): {sorted(missing)}"
     )
     assert any(n.startswith("app/") and n.endswith("main.py") for n in names)
+    assert "chainrule/__init__.py" in names and "chainrule/torch_graph.py" in names
     assert not any(n.startswith(("tests/", "node_modules/")) for n in names)
 
 
@@ -143,6 +144,45 @@ def test_installed_app_finds_its_files_outside_the_repo(
     for path in (module, static, templates):
         assert Path(path).is_relative_to(venv), f"{path} is not inside the fresh venv {venv}"
     assert (Path(templates) / "index.html").is_file()
+
+
+def test_import_chainrule_works_from_the_wheel_without_torch(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The Python API from the installed wheel, in process; torch and httpx are extras, so the
+    plain install has neither, and the calls that need them say which extra to install."""
+    _, venv = built
+    code = """
+import importlib.util, json, sys
+import chainrule
+r = chainrule.trace("(x + y) * z", x=-2, y=5, z=-4)
+said = []
+for call in (lambda: chainrule.from_torch(lambda a: a, 1.0), lambda: chainrule.Client()):
+    try:
+        call()
+    except ImportError as e:
+        said.append(str(e))
+print(json.dumps({"grad": r.grad, "module": chainrule.__file__, "said": said,
+                  "torch": importlib.util.find_spec("torch") is not None,
+                  "httpx": importlib.util.find_spec("httpx") is not None}))
+"""
+    out = json.loads(_run([venv / "bin" / "python", "-c", code], cwd=tmp_path))
+    assert out["grad"] == {"x": -4.0, "y": -4.0, "z": 3.0}
+    assert Path(out["module"]).is_relative_to(venv)
+    assert not out["torch"] and not out["httpx"]
+    assert len(out["said"]) == 2
+    assert "pip install 'chainrule[torch]'" in out["said"][0]
+    assert "pip install 'chainrule[client]'" in out["said"][1]
+
+
+def test_the_image_installs_no_torch() -> None:
+    """The image installs exactly requirements.lock (the runtime dependencies): no torch, and
+    nothing of the extras."""
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    locked = {m.group(1).lower() for m in re.finditer(r"(?m)^([A-Za-z0-9_.-]+)==", text)}
+    assert locked, "no pinned package in requirements.lock"
+    assert not {"torch", "httpx", "nbclient", "ipykernel"} & locked
+    assert "requirements.lock" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 
 @pytest.fixture
