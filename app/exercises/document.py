@@ -1,0 +1,212 @@
+"""A result document (what /api/graph and /api/network return), read by blank key.
+
+A blank names one number of the document:
+
+- ``value:<node>``: the node's forward value;
+- ``grad:<node>``: d output / d node, the node's gradient;
+- ``local:<source>-><target>#<slot>``: the edge's local gradient d target / d source;
+- ``carried:<source>-><target>#<slot>``: what the edge carries back to the source, the upstream
+  gradient of the target times the local gradient (a node's gradient is the sum of these over
+  its outgoing edges);
+- ``update:<parameter>``: the parameter after one step of gradient descent,
+  w+ = w - alpha * dE/dw, as the document's derivation of it gives it (``explain`` with a
+  learning rate).
+
+    >>> Key.parse("local:w5->w5*h1#0")
+    Key(kind='local', node='w5', target='w5*h1', slot=0)
+
+This module reads only the public document (its nodes, edges and derivations), never the
+engine's internals: the exercise's expected values are the engine's numbers as a client sees
+them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.explain.derivation import latex_name
+from app.graph import REGISTRY
+from app.graph.ops import VARIADIC, Array
+
+Json = dict[str, Any]
+KINDS = ("value", "grad", "local", "carried", "update")
+_EDGE_KINDS = ("local", "carried")
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A parsed blank key: ``node`` is the node, or an edge's source."""
+
+    kind: str
+    node: str
+    target: str | None = None
+    slot: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Key:
+        """The key's parts; ValueError if it is not one of the forms above."""
+        kind, colon, rest = text.partition(":")
+        if not colon or kind not in KINDS or not rest:
+            raise ValueError(f"{text!r} is not a blank key (value:, grad:, local:, carried:, "
+                             "update:)")
+        if kind not in _EDGE_KINDS:
+            return cls(kind, rest)
+        edge, hash_, slot = rest.rpartition("#")
+        source, arrow, target = edge.partition("->")
+        if not (hash_ and arrow and source and target and slot.isdigit()):
+            raise ValueError(f"{text!r}: an edge key is {kind}:<source>-><target>#<slot>")
+        return cls(kind, source, target, int(slot))
+
+    def __str__(self) -> str:
+        if self.kind in _EDGE_KINDS:
+            return f"{self.kind}:{self.node}->{self.target}#{self.slot}"
+        return f"{self.kind}:{self.node}"
+
+
+def value_key(node: str) -> str:
+    return f"value:{node}"
+
+
+def grad_key(node: str) -> str:
+    return f"grad:{node}"
+
+
+def local_key(source: str, target: str, slot: int) -> str:
+    return f"local:{source}->{target}#{slot}"
+
+
+def carried_key(source: str, target: str, slot: int) -> str:
+    return f"carried:{source}->{target}#{slot}"
+
+
+def update_key(node: str) -> str:
+    return f"update:{node}"
+
+
+def _array(x: object) -> Array:
+    return np.asarray(x, dtype=np.float64)
+
+
+class Document:
+    """Indexes over one result document: nodes by id, edges by (source, target, slot) and by
+    source (a node's uses, in the document's edge order)."""
+
+    def __init__(self, raw: Json) -> None:
+        self.raw = raw
+        self.output: str = raw["output"]
+        self.backward_order: list[str] = list(raw["backward_order"])
+        self.nodes: dict[str, Json] = {n["id"]: n for n in raw["nodes"]}
+        self.edges: dict[tuple[str, str, int], Json] = {
+            (e["source"], e["target"], e["slot"]): e for e in raw["edges"]}
+        self.uses: dict[str, list[Json]] = {}
+        for e in raw["edges"]:
+            self.uses.setdefault(e["source"], []).append(e)
+
+    def value(self, node: str) -> Array:
+        return _array(self.nodes[node]["value"])
+
+    def grad(self, node: str) -> Array | None:
+        g = self.nodes[node]["grad"]
+        return None if g is None else _array(g)
+
+    def update(self, node: str) -> Json:
+        """The derivation's update line of a parameter: {"alpha", "before", "grad", "after"}."""
+        found: Json | None = ((self.raw.get("derivations") or {}).get(node) or {}).get("update")
+        if found is None:
+            raise LookupError(f"the document has no update of {node!r} (explain it with a "
+                              "learning rate)")
+        return found
+
+    def read(self, key: str) -> Array:
+        """The number a blank asks for; LookupError if the document does not have it."""
+        k = Key.parse(key)
+        if k.kind in _EDGE_KINDS:
+            edge = self.edges.get((k.node, k.target or "", k.slot or 0))
+            if edge is None:
+                raise LookupError(f"{key}: no such edge in the document")
+            found = edge["local_grad" if k.kind == "local" else "grad"]
+        elif k.node not in self.nodes:
+            raise LookupError(f"{key}: no such node in the document")
+        elif k.kind == "update":
+            found = self.update(k.node)["after"]
+        else:
+            found = self.nodes[k.node][k.kind]
+        if found is None:
+            raise LookupError(f"{key}: the document has no number there")
+        return _array(found)
+
+    def tex(self, node: str) -> str:
+        """The node's LaTeX name: the document's own (``tex``, result document v2) where it
+        has one. Until then: a named node's name (w_5, E_{total}), a constant's value, and an
+        unnamed gate's formula from the op registry's template (w_5 \\cdot h_1)."""
+        n = self.nodes[node]
+        if n.get("tex"):
+            return str(n["tex"])
+        if n["named"]:
+            return latex_name(node)
+        if n["op"] == "const":
+            return fmt_num(float(n["value"]))
+        op = REGISTRY[n["op"]]
+        return fill(op.latex.split(" = ")[0], [self.tex(i) for i in n["inputs"]], "",
+                    variadic=op.arity == VARIADIC)
+
+    def formula(self, node: str) -> str:
+        """The right side of a gate's forward formula with its inputs' names: the op
+        registry's template (\\sigma(z_1) = \\frac{1}{1 + e^{-z_1}}, w_1 x_1 + w_2 x_2 + b_1)."""
+        n = self.nodes[node]
+        op = REGISTRY[n["op"]]
+        return fill(op.latex, [self.tex(i) for i in n["inputs"]], self.tex(node),
+                    variadic=op.arity == VARIADIC)
+
+    def edge(self, source: str, target: str) -> Json:
+        """The first edge from ``source`` into ``target``; LookupError if there is none."""
+        for e in self.uses.get(source, []):
+            if e["target"] == target:
+                return e
+        raise LookupError(f"no edge {source} -> {target} in the document")
+
+    def symbol(self, node: str) -> str:
+        """d output / d node: a fraction for a scalar node, a nabla for an array."""
+        out = self.tex(self.output)
+        if self.nodes[node]["shape"]:
+            return f"\\nabla_{{{self.tex(node)}}} {out}"
+        return frac(out, self.tex(node))
+
+
+def frac(top: str, bottom: str) -> str:
+    return f"\\frac{{\\partial {_paren(top)}}}{{\\partial {_paren(bottom)}}}"
+
+
+def _paren(tex: str) -> str:
+    """Parenthesize a formula that has an operator or a space (a product w_5 \\cdot h_1)."""
+    return f"\\left({tex}\\right)" if " " in tex else tex
+
+
+def fill(template: str, inputs: list[str], output: str, variadic: bool = False) -> str:
+    """An op's LaTeX template with #0, #1, ... replaced by the inputs' names and #y by the
+    output's; a variadic op's ``#0 <op> #1`` takes every input. Compound inputs of a product
+    or a power are parenthesized."""
+    if variadic and len(inputs) > 2 and "#0" in template and "#1" in template:
+        sep = template[template.index("#0") + 2:template.index("#1")]
+        template = template.replace("#1", sep.join(f"#{i}" for i in range(1, len(inputs))))
+    bare = template.startswith("#0 + ") or template.startswith("#0 - ")
+    out = template.replace("#y", output)
+    for i in sorted(range(len(inputs)), reverse=True):  # #10 before #1
+        out = out.replace(f"#{i}", inputs[i] if bare else _paren_sum(inputs[i]))
+    return out
+
+
+def _paren_sum(tex: str) -> str:
+    return f"\\left({tex}\\right)" if (" + " in tex or " - " in tex) else tex
+
+
+def fmt_num(v: float) -> str:
+    """4 significant digits in plain decimal notation, trailing zeros dropped: 0.08217, -4,
+    0.0004386 (never scientific, so that every digit shown is a digit of the number)."""
+    if v == 0 or not np.isfinite(v):
+        return "0" if v == 0 else str(v)
+    text = np.format_float_positional(v, precision=4, unique=False, fractional=False, trim="-")
+    return str(text)

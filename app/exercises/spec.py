@@ -1,0 +1,69 @@
+"""What an exercise generator makes: a request for the API, and which of its numbers to ask.
+
+A generator is ``make(draw) -> Spec``: ``request`` is what ``endpoint`` evaluates, exactly as a
+client would POST it; ``ask(doc)`` reads the traced document and returns the blanks in the
+order the learner meets them, each a key of app.exercises.document (so every key is one of the
+document's own node ids or edges) with an optional prompt of the generator's own (the seed's
+dz_3/dw_5 for the edge into the product w5*h1); the default prompt is written from the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.exercises.document import Document, Key, frac
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    key: str
+    prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    endpoint: str  # "/api/graph" or "/api/network"
+    request: Json
+    ask: Callable[[Document], Sequence[Ask]]
+
+
+def default_prompt(doc: Document, key: str) -> str:
+    """The question of a blank in LaTeX with the graph's names: z_1 (its value),
+    \\frac{\\partial E_{total}}{\\partial w_5} (a gradient; \\nabla_{W} f for an array),
+    \\frac{\\partial o_1}{\\partial z_3} (a local gradient), upstream times local (what an
+    edge carries), {w_5}^+ (an update)."""
+    k = Key.parse(key)
+    if k.kind == "value":
+        return doc.tex(k.node)
+    if k.kind == "grad":
+        return doc.symbol(k.node)
+    if k.kind == "update":
+        return f"{{{doc.tex(k.node)}}}^+"
+    target = k.target or ""
+    local = frac(doc.tex(target), doc.tex(k.node))
+    if k.kind == "local" or target == doc.output:
+        return local
+    return f"{doc.symbol(target)} \\cdot {local}"
+
+
+def walk(doc: Document, values: bool = True) -> list[Ask]:
+    """The blanks of a small scalar circuit, in the order one works it by hand: the forward
+    values of its named gates (forward order), then, in the backward order, the gradient of
+    every named node but the output; a node used more than once (fan-out) first asks what each
+    use carries back, then their sum."""
+    asks: list[Ask] = []
+    if values:
+        asks += [Ask(f"value:{n['id']}") for n in doc.raw["nodes"] if n["named"] and n["inputs"]]
+    for node in doc.backward_order:
+        n = doc.nodes[node]
+        if node == doc.output or not n["named"] or n["grad"] is None:
+            continue
+        uses = doc.uses.get(node, [])
+        if len(uses) > 1:
+            asks += [Ask(f"carried:{e['source']}->{e['target']}#{e['slot']}") for e in uses]
+        asks.append(Ask(f"grad:{node}"))
+    return asks
