@@ -93,8 +93,8 @@ class CheckRequest(Strict_):
         except ValidationError as e:
             first = e.errors()[0]
             loc = first.get("loc", ())
-            if first.get("type") in ("dict_type", "too_long") or not loc:
-                raise
+            if first.get("type") in ("dict_type", "too_long") or not loc or "[key]" in loc:
+                raise  # not about one answer: the object itself, or a key
             raise ValueError(f"the answer to {str(loc[0])[:80]!r} must be a number, a string "
                              "of a decimal number (\"0.0822\"), or a list (of rows) of them, "
                              f"at most {MAX_SIDE} a side") from None

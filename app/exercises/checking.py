@@ -1,5 +1,7 @@
 """Marking a learner's answers to one problem, with hints and the score.
 
+    >>> from app.exercises.problems import problem
+    >>> from app.limits import Limits
     >>> p = problem("gates", 1, Limits.defaults())
     >>> r = check(p, {p.blanks[0].key: "12345"}, [])
     >>> r["score"]["total"] == len(p.blanks), r["results"][p.blanks[0].key]["expected"]

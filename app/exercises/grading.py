@@ -19,7 +19,7 @@ expected shape (the gradient has the variable's shape) and every entry is right.
     (True, True)
 
 The same rule says which numbers a hint must not show: any number the checker would accept as
-the answer (:func:`leaks`).
+the answer, or its two-digit rounding with the zero dropped (:func:`leaks`).
 """
 
 from __future__ import annotations
@@ -82,13 +82,13 @@ def typed(raw: Raw) -> Typed:
 
 def accepts(answer: Typed, expected: float) -> bool:
     """Whether ``answer`` is right for ``expected`` (the rule in the module docstring)."""
-    err = abs(answer.value - expected)
+    # both bounds are inclusive; the factor 1 + 1e-9 absorbs the binary rounding of decimals
+    # (0.999 - 1 is 0.0010000000000000009 in float64)
+    err = abs(answer.value - expected) / (1 + 1e-9)
     if err <= REL * abs(expected):
         return True
-    # the tiny factor absorbs the binary rounding of decimals (0.0822 - 0.08217 in float64);
     # the place is capped where 10.0 ** place would overflow ("0e400" is a finite zero)
-    unit = 10.0 ** min(answer.place, 300)
-    return answer.digits >= MIN_DIGITS and err <= 0.5 * unit * (1 + 1e-9)
+    return answer.digits >= MIN_DIGITS and err <= 0.5 * 10.0 ** min(answer.place, 300)
 
 
 def shape_of(raw: RawAnswer, field: str) -> tuple[int, ...]:
@@ -131,7 +131,15 @@ def judge(answer: tuple[tuple[int, ...], list[Typed]], expected: Array) -> str |
 
 
 def leaks(text: str, expected: Array) -> bool:
-    """Whether ``text`` shows a number that would be accepted as the answer, or as one entry
-    of it, whatever its sign. The digits of a name (w5, w_5, E_{o_1}, mul#1) are not numbers."""
+    """Whether ``text`` shows the answer, or one entry of it, whatever its sign: a number the
+    checker would accept, or the two-digit rounding with its trailing zero dropped (0.2 for
+    0.2009: the hint of w+ must not show w when w+ rounds to it). The digits of a name (w5,
+    w_5, E_{o_1}, mul#1) are not numbers."""
     targets = [abs(float(e)) for e in np.ravel(expected)]
-    return any(accepts(typed(tok), e) for tok in _TOKEN.findall(text) for e in targets)
+    for token in _TOKEN.findall(text):
+        t = typed(token)
+        padded = Typed(t.value, t.place - (MIN_DIGITS - t.digits), MIN_DIGITS)
+        if any(accepts(t, e) or (0 < t.digits < MIN_DIGITS and accepts(padded, e))
+               for e in targets):
+            return True
+    return False
