@@ -43,9 +43,9 @@ from app.builders.network import by_neuron_name, make_spec, neuron_names
 from app.builders.network_layers import neuron_inputs, neurons_graph
 from app.graph.engine import Trace, backward, forward, leaf_values, run
 from app.graph.shapes import Budget, check_budget, infer_shapes
+from app.limits import Limits
 from app.network_service import network_job
 from app.serialize import dumps, trace_to_dict
-from app.limits import Limits
 
 LAYERS = (2, 16, 16, 1)
 ACTS = ("relu", "relu", "identity")
