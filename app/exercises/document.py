@@ -22,6 +22,7 @@ them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +154,11 @@ class Document:
         return fill(op.latex.split(" = ")[0], [self.tex(i) for i in n["inputs"]], "",
                     variadic=op.arity == VARIADIC)
 
+    def name(self, node: str) -> str:
+        """What prose calls the node: the document's ``name`` (v2: "the product w5·h1"), else
+        its id."""
+        return str(self.nodes[node].get("name") or node)
+
     def formula(self, node: str) -> str:
         """The right side of a gate's forward formula with its inputs' names: the op
         registry's template (\\sigma(z_1) = \\frac{1}{1 + e^{-z_1}}, w_1 x_1 + w_2 x_2 + b_1)."""
@@ -187,26 +193,26 @@ def _paren(tex: str) -> str:
 
 def fill(template: str, inputs: list[str], output: str, variadic: bool = False) -> str:
     """An op's LaTeX template with #0, #1, ... replaced by the inputs' names and #y by the
-    output's; a variadic op's ``#0 <op> #1`` takes every input. Compound inputs of a product
-    or a power are parenthesized."""
+    output's, in one pass; a variadic op's ``#0 + #1`` takes every input. A sum inside any
+    other op is parenthesized."""
     if variadic and len(inputs) > 2 and "#0" in template and "#1" in template:
         sep = template[template.index("#0") + 2:template.index("#1")]
         template = template.replace("#1", sep.join(f"#{i}" for i in range(1, len(inputs))))
-    bare = template.startswith("#0 + ") or template.startswith("#0 - ")
-    out = template.replace("#y", output)
-    for i in sorted(range(len(inputs)), reverse=True):  # #10 before #1
-        out = out.replace(f"#{i}", inputs[i] if bare else _paren_sum(inputs[i]))
-    return out
+    in_sum = template.startswith("#0 + ")
 
+    def name(m: re.Match[str]) -> str:
+        if m[1] == "y":
+            return output
+        tex = inputs[int(m[1])]
+        return tex if in_sum or not (" + " in tex or " - " in tex) else f"\\left({tex}\\right)"
 
-def _paren_sum(tex: str) -> str:
-    return f"\\left({tex}\\right)" if (" + " in tex or " - " in tex) else tex
+    return re.sub(r"#(y|\d+)", name, template)
 
 
 def fmt_num(v: float) -> str:
     """4 significant digits in plain decimal notation, trailing zeros dropped: 0.08217, -4,
     0.0004386 (never scientific, so that every digit shown is a digit of the number)."""
-    if v == 0 or not np.isfinite(v):
-        return "0" if v == 0 else str(v)
+    if v == 0:
+        return "0"
     text = np.format_float_positional(v, precision=4, unique=False, fractional=False, trim="-")
     return str(text)

@@ -124,7 +124,7 @@ def _gates(edge: Json) -> tuple[str, ...]:
 
 
 def _named(doc: Document, node: str) -> Number:
-    return node, doc.tex(node), doc.value(node)
+    return doc.name(node), doc.tex(node), doc.value(node)
 
 
 def _literal(doc: Document, node: str) -> bool:
@@ -175,7 +175,7 @@ def _upstream(doc: Document, node: str) -> Number | None:
         return None
     grad = doc.grad(node)
     assert grad is not None, node
-    return f"grad {node}", doc.symbol(node), grad
+    return f"the gradient at {doc.name(node)}", doc.symbol(node), grad
 
 
 def _carried(doc: Document, edge: Json) -> tuple[str, list[Number]]:
@@ -215,7 +215,8 @@ def _grad(doc: Document, node: str) -> Hint:
 def _update(doc: Document, node: str) -> Hint:
     u = doc.update(node)
     tex, symbol = doc.tex(node), doc.symbol(node)
-    numbers = ((node, tex, np.asarray(u["before"], dtype=np.float64)),
-               ("alpha", "\\alpha", np.asarray(u["alpha"], dtype=np.float64)),
-               (f"grad {node}", symbol, np.asarray(u["grad"], dtype=np.float64)))
+    numbers = ((doc.name(node), tex, np.asarray(u["before"], dtype=np.float64)),
+               ("the learning rate", "\\alpha", np.asarray(u["alpha"], dtype=np.float64)),
+               (f"the gradient at {doc.name(node)}", symbol,
+                np.asarray(u["grad"], dtype=np.float64)))
     return Hint("hint.update", (), f"{{{tex}}}^+", f"{tex} - \\alpha {symbol}", numbers)
