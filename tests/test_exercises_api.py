@@ -188,6 +188,11 @@ def test_the_digits_typed_decide(client: TestClient) -> None:
     assert right(0.0820)  # a JSON number cannot keep that zero: 0.082
     assert not right("0.0823") and not right("-0.0822") and not right("0.08228")
     assert right("0.08221") and right("0.0821")  # within the relative 1e-3 (8.2e-5)
+    # w1+ = 0.1497807 is 0.15 to two digits, but so is w1: an update must show the step
+    r = check(client, "seed-network", {"seed": 0, "answers": {"update:w1": "0.15"}})
+    assert r["results"]["update:w1"]["reason"] == "value"
+    r = check(client, "seed-network", {"seed": 0, "answers": {"update:w1": "0.1498"}})
+    assert r["results"]["update:w1"]["correct"]
 
 
 def test_shapes_must_match(client: TestClient) -> None:

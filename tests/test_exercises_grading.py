@@ -82,3 +82,14 @@ def test_leaks(text: str, expected: float, leak: bool) -> None:
 def test_leaks_looks_at_every_entry() -> None:
     assert leaks("x = [0.2, 0.4]", np.array([[0.088, 0.176], [0.104, 0.4]]))
     assert not leaks("x = [0.2, 0.5]", np.array([[0.088, 0.176], [0.104, 0.4]]))
+
+
+def test_an_update_must_be_nearer_the_new_value_than_the_old() -> None:
+    after, before = np.array(0.1497807), np.array(0.15)  # the seed's w1+ and w1
+    assert judge(parse("0.15", "k"), after) is None  # right to two digits...
+    assert judge(parse("0.15", "k"), after, before) == "value"  # ...but it is w1 itself
+    assert judge(parse("0.1498", "k"), after, before) is None
+    assert judge(parse("0.14978", "k"), after, before) is None
+    # a tiny step: the exact new value is still nearer to itself than to the old one
+    assert judge(parse("0.99999", "k"), np.array(0.99999), np.array(1.0)) is None
+    assert judge(parse("1", "k"), np.array(0.99999), np.array(1.0)) == "value"

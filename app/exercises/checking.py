@@ -42,7 +42,8 @@ def check(problem: Problem, answers: Mapping[str, RawAnswer], reveal: Sequence[s
     for blank in problem.blanks:
         if blank.key not in parsed and blank.key not in shown:
             continue
-        reason = judge(parsed[blank.key], blank.expected) if blank.key in parsed else "unanswered"
+        reason = (judge(parsed[blank.key], blank.expected, blank.before)
+                  if blank.key in parsed else "unanswered")
         known = reason is None or blank.key in shown
         results[blank.key] = {
             "correct": reason is None,

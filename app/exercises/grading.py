@@ -11,7 +11,8 @@ list of lists (a matrix, row by row). A number is RIGHT when
 
 whichever is looser. One significant digit is not enough (``0.08`` for 0.08217 is wrong): a
 rounding that coarse says little about the chain rule. An array is right when it has the
-expected shape (the gradient has the variable's shape) and every entry is right.
+expected shape (the gradient has the variable's shape) and every entry is right. An update w+
+must also be nearer to w+ than to w: ``0.15`` is w1 = 0.15, not w1+ = 0.1498.
 
     >>> accepts(typed("0.082"), 0.08217), accepts(typed("0.08"), 0.08217)
     (True, False)
@@ -121,13 +122,21 @@ def parse(raw: RawAnswer, field: str) -> tuple[tuple[int, ...], list[Typed]]:
         raise ExerciseError(f"{field}: {e}", field) from None
 
 
-def judge(answer: tuple[tuple[int, ...], list[Typed]], expected: Array) -> str | None:
-    """None when the answer is right, else why not: "shape" or "value"."""
+def judge(answer: tuple[tuple[int, ...], list[Typed]], expected: Array,
+          before: Array | None = None) -> str | None:
+    """None when the answer is right, else why not: "shape" or "value". ``before`` (an
+    update's value before the step) must be farther from each entry than the expected value:
+    w+ = w - alpha * grad is often w to two digits (0.15 for w1+ = 0.1498), and answering w
+    says nothing about the update."""
     shape, numbers = answer
     if shape != expected.shape:
         return "shape"
-    ok = all(accepts(a, float(e)) for a, e in zip(numbers, expected.ravel(), strict=True))
-    return None if ok else "value"
+    olds = [None] * expected.size if before is None else [float(b) for b in before.ravel()]
+    for a, e, old in zip(numbers, expected.ravel(), olds, strict=True):
+        if not accepts(a, float(e)) or (old is not None and abs(a.value - old)
+                                        <= abs(a.value - float(e))):
+            return "value"
+    return None
 
 
 def leaks(text: str, expected: Array) -> bool:

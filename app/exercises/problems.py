@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.exercises.catalog import KINDS, Kind
-from app.exercises.document import Document
+from app.exercises.document import Document, Key
 from app.exercises.draw import Draw
 from app.exercises.grading import ExerciseError
 from app.exercises.hints import Hint
@@ -46,6 +46,7 @@ class Blank:
     prompt: str  # LaTeX
     expected: Array
     hint: Hint
+    before: Array | None = None  # an update's parameter before the step (grading.judge)
 
     def public(self) -> Json:
         return {"key": self.key, "prompt": self.prompt, "shape": list(self.expected.shape)}
@@ -88,7 +89,9 @@ def problem(kind_id: str, seed: int, limits: Limits) -> Problem:
     for ask in spec.ask(doc):
         expected = doc.read(ask.key)
         expected.flags.writeable = False  # shared by every check of this problem
+        k = Key.parse(ask.key)
         blanks.append(Blank(ask.key, ask.prompt or default_prompt(doc, ask.key), expected,
-                            make_hint(doc, ask.key)))
+                            make_hint(doc, ask.key),
+                            doc.value(k.node) if k.kind == "update" else None))
     assert len({b.key for b in blanks}) == len(blanks), kind_id
     return Problem(kind, seed, spec.endpoint, spec.request, tuple(blanks))

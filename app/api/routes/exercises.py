@@ -83,7 +83,8 @@ async def check_exercise(exercise_id: ExerciseId, body: CheckRequest,
     """Marks the answers to the problem of ``seed``. An answer is a string of a decimal number
     (it keeps the digits typed), a number, or a list (of rows) of them. It is right within a
     relative 1e-3, or, with two significant digits or more, within half a unit of its last
-    digit: for 0.08217, "0.082" and "0.0822" are right, "0.08" is not. A vector or matrix must
+    digit: for 0.08217, "0.082" and "0.0822" are right, "0.08" is not. An update must also be
+    nearer to w+ than to w (for w1+ = 0.1498, "0.15" is w1 itself). A vector or matrix must
     have the expected shape. Each blank answered or revealed gets ``{correct, reason, expected,
     hint, worked}``: the hint names the gate pattern and gives the formula with the numbers to
     plug in, never the answer; ``expected`` and ``worked`` come once the answer is right or the
