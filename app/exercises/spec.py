@@ -49,21 +49,3 @@ def default_prompt(doc: Document, key: str) -> str:
         return local
     return f"{doc.symbol(target)} \\cdot {local}"
 
-
-def walk(doc: Document, values: bool = True) -> list[Ask]:
-    """The blanks of a small scalar circuit, in the order one works it by hand: the forward
-    values of its named gates (forward order), then, in the backward order, the gradient of
-    every named node but the output; a node used more than once (fan-out) first asks what each
-    use carries back, then their sum."""
-    asks: list[Ask] = []
-    if values:
-        asks += [Ask(f"value:{n['id']}") for n in doc.raw["nodes"] if n["named"] and n["inputs"]]
-    for node in doc.backward_order:
-        n = doc.nodes[node]
-        if node == doc.output or not n["named"] or n["grad"] is None:
-            continue
-        uses = doc.uses.get(node, [])
-        if len(uses) > 1:
-            asks += [Ask(f"carried:{e['source']}->{e['target']}#{e['slot']}") for e in uses]
-        asks.append(Ask(f"grad:{node}"))
-    return asks
