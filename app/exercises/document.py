@@ -33,7 +33,7 @@ from app.graph import REGISTRY
 from app.graph.ops import VARIADIC, Array
 
 Json = dict[str, Any]
-KINDS = ("value", "grad", "local", "carried", "update")
+KEY_KINDS = ("value", "grad", "local", "carried", "update")
 _EDGE_KINDS = ("local", "carried")
 
 
@@ -50,7 +50,7 @@ class Key:
     def parse(cls, text: str) -> Key:
         """The key's parts; ValueError if it is not one of the forms above."""
         kind, colon, rest = text.partition(":")
-        if not colon or kind not in KINDS or not rest:
+        if not colon or kind not in KEY_KINDS or not rest:
             raise ValueError(f"{text!r} is not a blank key (value:, grad:, local:, carried:, "
                              "update:)")
         if kind not in _EDGE_KINDS:
@@ -65,26 +65,6 @@ class Key:
         if self.kind in _EDGE_KINDS:
             return f"{self.kind}:{self.node}->{self.target}#{self.slot}"
         return f"{self.kind}:{self.node}"
-
-
-def value_key(node: str) -> str:
-    return f"value:{node}"
-
-
-def grad_key(node: str) -> str:
-    return f"grad:{node}"
-
-
-def local_key(source: str, target: str, slot: int) -> str:
-    return f"local:{source}->{target}#{slot}"
-
-
-def carried_key(source: str, target: str, slot: int) -> str:
-    return f"carried:{source}->{target}#{slot}"
-
-
-def update_key(node: str) -> str:
-    return f"update:{node}"
 
 
 def _array(x: object) -> Array:

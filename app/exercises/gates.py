@@ -39,14 +39,12 @@ DIGITS = tuple(v for v in range(-5, 6) if v)
 TRIES = 100  # redraws until the max has no tie (about one draw in ten has one)
 
 
-def walk(doc: Document, values: bool = True) -> list[Ask]:
+def walk(doc: Document) -> list[Ask]:
     """The blanks of a small scalar circuit, in the order one works it by hand: the forward
     values of its named gates (forward order), then, in the backward order, the gradient of
     every named node but the output; a node used more than once (fan-out) first asks what each
     use carries back, then their sum."""
-    asks: list[Ask] = []
-    if values:
-        asks += [Ask(f"value:{n['id']}") for n in doc.raw["nodes"] if n["named"] and n["inputs"]]
+    asks = [Ask(f"value:{n['id']}") for n in doc.raw["nodes"] if n["named"] and n["inputs"]]
     for node in doc.backward_order:
         n = doc.nodes[node]
         if node == doc.output or not n["named"] or n["grad"] is None:
