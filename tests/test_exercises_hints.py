@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.exercises import problem
 from app.exercises.hints import PATTERNS, SENTENCES
 from app.limits import Limits
@@ -40,3 +42,41 @@ def test_a_number_equal_to_the_answer_is_left_out() -> None:
     assert "add-distributes" in hint["patterns"]
     assert "4" not in re.findall(r"(?<![\w#.{])\d+(?:\.\d+)?", hint["tex"] + hint["text"])
     assert "= 4" in grad_y.hint.worked(grad_y.expected)  # the full line keeps it
+
+
+KATEX = """
+const fs = require("fs"), vm = require("vm");
+const ctx = {}; ctx.self = ctx; vm.createContext(ctx);
+vm.runInContext(fs.readFileSync(process.argv[1], "utf8"), ctx);
+const bad = [];
+for (const s of JSON.parse(fs.readFileSync(0, "utf8"))) {
+  try { ctx.katex.renderToString(s, {throwOnError: true, strict: "error"}); }
+  catch (e) { bad.push([s, e.message]); }
+}
+process.stdout.write(JSON.stringify(bad));
+"""
+
+
+def test_every_prompt_hint_and_worked_line_renders_in_katex() -> None:
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from app.exercises import KINDS
+
+    node = shutil.which("node")
+    katex = Path(__file__).resolve().parent.parent / "static" / "vendor" / "katex.min.js"
+    if node is None or not katex.exists():
+        pytest.skip("node or the vendored KaTeX is not available")
+    strings: list[str] = []
+    for kind in KINDS:
+        for seed in range(8):
+            for b in problem(kind, seed, Limits.defaults()).blanks:
+                hint = b.hint.public(b.expected)
+                strings += [b.prompt, b.hint.worked(b.expected)]
+                strings += [hint["tex"]] if hint["tex"] else []
+    result = subprocess.run([node, "-e", KATEX, str(katex)], input=json.dumps(strings),
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout) == []
+    assert len(strings) > 500
