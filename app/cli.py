@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import tempfile
 from collections.abc import Sequence
 
 import uvicorn
@@ -39,8 +41,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _require_temp_dir() -> None:
+    """Exit with a message saying so when no temporary directory is writable.
+
+    The compute workers start from a forkserver, which listens on a Unix socket in a fresh
+    temporary directory (multiprocessing.util.get_temp_dir): without one the server would start,
+    then answer 503 to every request that needs a worker. Raises SystemExit (status 1).
+    """
+    try:
+        with tempfile.TemporaryDirectory(prefix="chainrule-"):
+            pass
+    except OSError as e:
+        sys.exit(f"chainrule: no writable temporary directory ({e}); the compute workers need "
+                 "one for their sockets: set TMPDIR, or give a read-only container --tmpfs /tmp")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    _require_temp_dir()
     # Worker processes build their settings from the environment, so flags go there.
     for name in FLAGS:
         if getattr(args, name) is not None:

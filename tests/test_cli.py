@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
+from app import cli
 from app.settings import Settings
 
 
@@ -27,3 +30,20 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CHAINRULE_PORT", "0")
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_no_writable_temp_dir_stops_the_server_before_it_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # as if none were writable
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([])
+    assert "no writable temporary directory" in str(exit_.value.code)
+    assert "--tmpfs /tmp" in str(exit_.value.code)
+    assert not started
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    cli.main([])
+    assert started == [("app.main:app",)]
