@@ -35,8 +35,8 @@ def activation(name: str) -> dict[str, Any]:
     x = np.linspace(-5.0, 5.0, SAMPLES)
     with np.errstate(all="ignore"):
         f = op.forward([x], params)
-        assert op.local is not None  # every activation is elementwise
-        df = np.broadcast_to(op.local([x], f, params)[0], x.shape)
+        assert op.partials is not None  # every activation is elementwise
+        df = np.broadcast_to(op.partials([x], f, params)[0], x.shape)
     return {
         "name": name,
         "symbol": op.symbol,

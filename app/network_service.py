@@ -32,8 +32,9 @@ from app.builders.network_layers import (
 from app.explain.derivation import derivations
 from app.graph.engine import as_array, run
 from app.graph.ops import Array
+from app.graph.trace import jsonable
 from app.limits import Limits
-from app.serialize import Json, dumps, jsonable, trace_to_dict
+from app.serialize import Json, dumps, trace_to_dict
 from app.train import check_training, train
 
 

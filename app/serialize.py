@@ -18,19 +18,10 @@ import numpy.typing as npt
 import orjson
 
 from app.explain.patterns import edge_patterns, fan_out
-from app.graph.engine import Trace
 from app.graph.ops import REGISTRY, Array
+from app.graph.trace import Trace, jsonable
 
 Json = dict[str, Any]
-
-
-def jsonable(x: Array | None) -> float | Array | None:
-    """A float for a 0-d array, a C-contiguous array otherwise (what orjson can write)."""
-    if x is None:
-        return None
-    if x.ndim == 0:
-        return float(x)
-    return np.ascontiguousarray(x, dtype=np.float64)
 
 
 def _local(x: Array | None) -> float | Array | None:
@@ -68,10 +59,9 @@ def trace_to_dict(trace: Trace) -> Json:
 def _document(trace: Trace) -> Json:
     """The result document: nodes, edges (in forward order), both orders.
 
-    A trace of the levelized executor carries its edges as columns (trace.columns), read here
-    directly: one ``tolist()`` gives every scalar edge's float, where going through EdgeTrace
-    objects costs a few microseconds per edge. Both ways write the same document. The dicts are
-    built in comprehensions: a 10,000-node graph has ~35,000 of them.
+    The edges' numbers are read from the trace's columns (app.graph.trace.Edges): one
+    ``tolist()`` gives every scalar edge's float, then the few array edges are put in. The
+    dicts are built in comprehensions: a 10,000-node graph has ~35,000 of them.
     """
     graph = trace.graph
     values, grads = trace.values, trace.grads
@@ -104,22 +94,13 @@ def _document(trace: Trace) -> Json:
     patterns: dict[str, list[list[str]]] = {op: [[], []] for op, _ in found}
     for (op, fans), (src, target) in found.items():
         patterns[op][fans] = edge_patterns(graph, src, target, uses)
-    local: list[float | Array | None]
-    carried: list[float | Array | None]
-    cols = trace.columns
-    if cols is None:
-        by_edge = {(e.target, e.slot): e for e in trace.edges}
-        local, carried = [], []
-        for node in graph.nodes:
-            for slot in range(len(node.inputs)):
-                t = by_edge.get((node.id, slot))
-                local.append(_local(t.local) if t else None)
-                carried.append(jsonable(t.grad) if t else None)
-    else:
-        local = _floats_or_none(cols.local, cols.traced & np.isfinite(cols.local))
-        carried = _floats_or_none(cols.grad, cols.traced & cols.carries)
-        for e, (loc, g) in cols.objects.items():  # the edges of nodes that ran alone
-            local[e], carried[e] = _local(loc), jsonable(g)
+    e = trace.edges
+    local = _floats_or_none(e.local, e.traced & np.isfinite(e.local))
+    carried = _floats_or_none(e.grad, e.traced & e.carries)
+    for k, loc in e.local_arrays.items():
+        local[k] = _local(loc)
+    for k, g in e.grad_arrays.items():
+        carried[k] = jsonable(g)
     next_local, next_carried = iter(local).__next__, iter(carried).__next__
     edges = [
         {

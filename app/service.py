@@ -12,19 +12,20 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from app.builders.expression import parse_expression
+from app.builders.expression import parse_program
 from app.builders.graph_json import build_graph
 from app.builders.inputs import suggest_inputs
 from app.explain.derivation import derivations
-from app.graph.engine import run
+from app.graph.engine import check_values, run
 from app.graph.gradcheck import gradcheck
 from app.graph.ir import GraphError
+from app.graph.trace import jsonable
 from app.limits import Limits
-from app.serialize import Json, dumps, jsonable, trace_to_dict
+from app.serialize import Json, dumps, trace_to_dict
 
 # The IR is immutable, so a parsed expression can be shared between requests: the examples and a
 # page replaying its animation send the same text again and again. Errors are not cached.
-_parse = lru_cache(maxsize=512)(parse_expression)
+_parse = lru_cache(maxsize=512)(parse_program)
 
 # Below these sizes a request's whole computation is bounded to about a millisecond (at most a few
 # hundred nodes over at most this many numbers), so the server does it in place: a hop to a
@@ -73,13 +74,17 @@ def check_request(req: Mapping[str, Any], limits: Limits) -> None:
 def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
     """The /api/graph result document for a validated request."""
     check_request(req, limits)
-    graph = (
-        _parse(req["expression"], limits.expression)
-        if req.get("expression") is not None
-        else build_graph(req["graph"], max_nodes=limits.max_nodes)
-    )
-    trace = run(graph, req.get("values") or {}, limits.budget)
+    values = req.get("values") or {}
+    if req.get("expression") is not None:
+        program = _parse(req["expression"], limits.expression)
+        graph = program.graph
+        warnings = [*program.warnings, *check_values(graph, values, program.assigned)]
+    else:
+        graph = build_graph(req["graph"], max_nodes=limits.max_nodes)
+        warnings = check_values(graph, values)
+    trace = run(graph, values, limits.budget)
     doc = trace_to_dict(trace)
+    doc["warnings"] = [w.as_dict() for w in warnings]
     if req.get("explain"):
         doc["derivations"] = derivations(trace, req["explain"], req.get("learning_rate"))
     if req.get("gradcheck"):
@@ -90,6 +95,8 @@ def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
                 # a step that left the function's domain makes the check inconclusive: null
                 "numeric": jsonable(c.numeric) if math.isfinite(c.rel_error) else None,
                 "rel_error": c.rel_error if math.isfinite(c.rel_error) else None,
+                "status": c.status,
+                "reason": c.reason,
             }
             for c in gradcheck(trace, limits.max_gradcheck_cost)
         ]
@@ -98,7 +105,7 @@ def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
 
 def inputs_document(expression: str, limits: Limits) -> Json:
     """The /api/inputs document: the expression's inputs with shapes and starting values."""
-    graph = _parse(expression, limits.expression)
+    graph = _parse(expression, limits.expression).graph
     return {"inputs": [{"id": s.id, "shape": None if s.shape is None else list(s.shape),
                         "value": s.value} for s in suggest_inputs(graph)]}
 

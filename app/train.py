@@ -21,9 +21,10 @@ from collections.abc import Sequence
 
 from app.builders.network import LayerParams, NetworkSpec, by_layer_name, from_layer_names
 from app.builders.network_layers import layer_inputs, layers_graph
-from app.graph.engine import backward, forward, leaf_values
+from app.graph.engine import leaf_values
 from app.graph.ir import GraphError
 from app.graph.ops import Array
+from app.graph.sequential import backward, forward
 from app.graph.shapes import Budget, check_budget, infer_shapes
 
 MAX_STEPS = 10_000

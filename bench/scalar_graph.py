@@ -9,8 +9,8 @@ A batch of 26 samples gives ~10,000 nodes. Timed, interleaved, medians over the 
 - chainrule to_dict  serialize.trace_to_dict() of that trace
 - chainrule dumps    orjson bytes of that document
 - chainrule total    the three together (the graph is built once, outside the timing)
-- sequential         the same three through the sequential passes (engine.forward and
-                     engine.backward, one node at a time): what the levelized executor replaces;
+- sequential         the same three through the sequential passes (sequential.forward and
+                     sequential.backward, one node at a time): what the levelized executor replaces;
                      its JSON must be byte-identical
 - network_job        the whole POST /api/network computation (build the graph too), reference
 - micrograd          micrograd.engine.Value: build the same MLP with the same weights, forward
@@ -41,8 +41,10 @@ from _common import blas_note, median_ms
 import app.builders.network_layers as network_layers
 from app.builders.network import by_neuron_name, make_spec, neuron_names
 from app.builders.network_layers import neuron_inputs, neurons_graph
-from app.graph.engine import Trace, backward, forward, leaf_values, run
+from app.graph.engine import leaf_values, run
+from app.graph.sequential import backward, forward
 from app.graph.shapes import Budget, check_budget, infer_shapes
+from app.graph.trace import Trace
 from app.limits import Limits
 from app.network_service import network_job
 from app.serialize import dumps, trace_to_dict

@@ -214,11 +214,30 @@ def test_power_tower_parses_and_the_engine_names_the_overflowing_node() -> None:
 
 # --- errors: positions and messages ---------------------------------------------------------
 
-def test_unknown_function_lists_the_allowed_ones() -> None:
+def test_unknown_function_lists_the_functions_a_learner_types() -> None:
     e = refused("q = x + y\nf = q * foo(z)")
     assert (e.line, e.column) == (2, 9)
     assert e.message.startswith("line 2, column 9: unknown function 'foo'; allowed functions: ")
-    assert ", ".join(sorted(REGISTRY)) in e.message
+    listed = e.message.split("allowed functions: ")[1].split(", ")
+    assert {"sigmoid", "exp", "relu", "max", "sum", "tanh", "log", "sqrt"} <= set(listed)
+    # typed as operators (+ - * / ** @, unary -, .T) or never typed (identity): not listed
+    for name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "transpose", "identity"):
+        assert name not in listed
+    assert "did you mean" not in e.message  # nothing is close to foo
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("sigmiod", "sigmoid"), ("Relu", "relu"),
+                                               ("tahn", "tanh"), ("sqr", "sqrt"),
+                                               ("leakyrelu", "leaky_relu")])
+def test_a_misspelt_function_gets_the_nearest_name(typed: str, meant: str) -> None:
+    e = refused(f"f = {typed}(x)")
+    assert f"unknown function '{typed}'; did you mean {meant}? allowed functions: " in e.message
+
+
+def test_operator_ops_are_not_reserved_names_but_functions_are() -> None:
+    g = parse_expression("identity = x + 1; add = identity * 2; transpose = -add")
+    assert [n.id for n in g.nodes if n.named] == ["x", "identity", "add", "transpose"]
+    assert "'sigmoid' is a function" in refused("sigmoid = x").message
 
 
 def test_bad_name_message_and_position() -> None:
@@ -283,7 +302,7 @@ def test_the_builder_modules_never_evaluate_text() -> None:
     import re
 
     root = Path(__file__).parent.parent / "app" / "builders"
-    for name in ["expression.py", "expression_ast.py", "graph_json.py"]:
+    for name in ["expression.py", "expression_ast.py", "expression_syntax.py", "graph_json.py"]:
         src = (root / name).read_text()
         assert not re.search(r"\b(eval|exec|compile|getattr|literal_eval|sympify|__import__)\s*\(",
                              src), name

@@ -1,4 +1,4 @@
-"""The ops of app/graph/ops_network.py (stack, maxout) against central differences.
+"""The ops of app/graph/ops/network.py (stack, maxout) against central differences.
 
 Until tests/test_ops_gradcheck.py lists them in DOMAINS, this is their gradient check: each runs
 inside f = sum(op(inputs) * c) with a random c, so the VJP sees a general upstream gradient.

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.graph import REGISTRY
-from app.graph.engine import forward, leaf_values, run
+from app.graph.engine import leaf_values, run
 from app.graph.ir import Node, make_graph
+from app.graph.sequential import forward
 
 Array = np.ndarray
 

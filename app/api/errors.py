@@ -55,7 +55,8 @@ async def _validation(_req: Request, exc: Exception) -> Response:
 async def _graph(_req: Request, exc: Exception) -> Response:
     assert isinstance(exc, GraphError)
     return error_response(
-        422, exc.kind, exc.message, node=exc.node, line=exc.line, column=exc.column
+        422, exc.kind, exc.message, node=exc.node, line=exc.line, column=exc.column,
+        field=exc.field,
     )
 
 

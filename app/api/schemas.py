@@ -9,7 +9,7 @@ Response models document the JSON in OpenAPI; the routes write the bytes with or
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -156,6 +156,20 @@ class LeafCheckPublic(BaseModel):
     analytic: OutValue
     numeric: OutValue | None
     rel_error: float | None
+    status: Literal["ok", "bad", "inconclusive"]  # see app/graph/gradcheck.py
+    reason: str | None  # why, where the status is not "ok"
+
+
+class WarningPublic(BaseModel):
+    """Accepted, but worth a word: a staged line that does not reach the output (kind
+    "unused-line", with its line and column), a value for a name that is not an input
+    ("unused-value", with its field)."""
+
+    kind: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
 
 
 class GraphResult(BaseModel):
@@ -167,6 +181,7 @@ class GraphResult(BaseModel):
     edges: list[EdgePublic]
     forward_order: list[str]
     backward_order: list[str]
+    warnings: list[WarningPublic] = []
     gradcheck: list[LeafCheckPublic] | None = None
     derivations: dict[str, dict[str, object]] | None = None
 
@@ -186,17 +201,34 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+class ConventionPublic(BaseModel):
+    """What an op takes at a special point: where ("x = 0", "a tie a = b") and the rule."""
+
+    where: str
+    rule: str
+
+
 class OpPublic(BaseModel):
-    """One registry entry: templates use #0, #1 for the inputs and #y for the output."""
+    """One registry entry, its properties as data. LaTeX templates use #0, #1 for the inputs, #y
+    for the output and \\bar{y} for the upstream gradient; plain-text templates {0}, {1}; a
+    variadic op's templates show two inputs (repeat what stands between them)."""
 
     name: str
-    arity: int
-    symbol: str
-    kind: str
-    latex: str
-    dlatex: list[str]
+    arity: int  # -1: two or more
+    category: str  # arithmetic, activation, loss, structure, reduction, linear algebra
+    symbol: str  # the short text drawn on an unnamed node
+    display: str  # how prose names a result: "the product {0}·{1}", "σ({0})"
+    text: str  # the result in plain text, inside another's name: "{0}·{1}"
+    operator: str | None  # how a learner types it ("a + b", "-a", "a.T"); null: by name
+    function: bool  # a learner calls it by name, as in exp(x)
+    gate: str | None  # add-distributes, mul-swaps, max-routes
+    exact_vectorized: bool  # one numpy call on a vector gives each scalar result exactly
+    latex: str  # the forward formula
+    dlatex: list[str]  # per input: d out / d in (elementwise partial, or of a scalar output)
+    vjp_latex: list[str]  # per input: the VJP, for ops whose Jacobian has no dlatex
     params: dict[str, float]
-    note: str
+    note: str  # what the op does, in words
+    conventions: list[ConventionPublic]  # its values at kinks and special points
 
 
 class ExamplePublic(BaseModel):

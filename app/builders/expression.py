@@ -33,12 +33,15 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from app.builders.expression_ast import Builder, Statement, describe, expression_error
-from app.graph.ir import Graph, GraphError, make_graph
+from app.builders.expression_ast import Builder
+from app.builders.expression_syntax import Statement, describe, expression_error
+from app.graph.ir import Graph, GraphError, GraphWarning, make_graph
 
-__all__ = ["ExpressionLimits", "parse_expression"]
+__all__ = ["ExpressionLimits", "Program", "parse_expression", "parse_program"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +67,34 @@ _INT = rf"0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|{_DIGITS}"
 _WORD = rf"[A-Za-z_][A-Za-z0-9_]*|(?P<number>(?:{_FLOAT}|{_INT})[jJ]?)"
 
 
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A parsed program: its graph, the names it assigns (each with the line it is assigned
+    on, also those that do not reach the output) and the warnings about it."""
+
+    graph: Graph
+    assigned: Mapping[str, int]
+    warnings: tuple[GraphWarning, ...]
+
+
 def parse_expression(text: str, limits: ExpressionLimits | None = None) -> Graph:
     """Parse a program into a Graph (see the module docstring); GraphError if it is refused."""
+    return parse_program(text, limits).graph
+
+
+def parse_program(text: str, limits: ExpressionLimits | None = None) -> Program:
+    """Parse a program (see the module docstring), with a warning for each staged line that
+    does not reach the output: it is not computed (``z = 1 / x`` beside ``y = x * 2``).
+
+        >>> p = parse_program("z = 1 / x; y = x * 2")
+        >>> [w.message for w in p.warnings]
+        ["line 1: 'z = 1 / x' does not reach the output y, so it is not computed"]
+    """
     limits = limits or ExpressionLimits()
     statements = split_statements(check_text(text, limits), limits)
     builder = Builder(limits.max_nodes, limits.max_depth)
     output = ""
+    where: dict[str, Statement] = {}
     for i, stmt in enumerate(statements):
         tree = _parse(stmt, limits)
         if isinstance(tree, ast.Assign):
@@ -79,6 +104,7 @@ def parse_expression(text: str, limits: ExpressionLimits | None = None) -> Graph
             name = builder.check_target(tree.targets[0], stmt)
             output = builder.expression(tree.value, stmt, name)
             builder.staged[name] = stmt.line
+            where[name] = stmt
         elif isinstance(tree, ast.Expr):
             if i != len(statements) - 1:
                 raise stmt.error(tree, "only the last statement may be a bare expression; "
@@ -87,7 +113,19 @@ def parse_expression(text: str, limits: ExpressionLimits | None = None) -> Graph
         else:
             raise stmt.error(tree, f"{describe(tree)} cannot be used: a statement is "
                              "'name = expression' or, last, an expression")
-    return make_graph(builder.nodes, output)
+    graph = make_graph(builder.nodes, output)
+    target = f"the output {output}" if output in where else "the output (the last line)"
+    warnings = tuple(
+        GraphWarning("unused-line", f"line {stmt.line}: {_quote(stmt.text)} does not reach "
+                     f"{target}, so it is not computed", stmt.line, stmt.column)
+        for name, stmt in where.items() if name not in graph
+    )
+    return Program(graph, MappingProxyType(dict(builder.staged)), warnings)
+
+
+def _quote(text: str) -> str:
+    line = " ".join(text.split())
+    return repr(line if len(line) <= 40 else line[:40] + "...")
 
 
 def _position(text: str, index: int) -> tuple[int, int]:

@@ -10,113 +10,30 @@ position. The walk uses an explicit stack, never recursion, so that depth is a c
 from __future__ import annotations
 
 import ast
-import math
-import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from app.graph.ir import GraphError, Node
+from app.builders.expression_syntax import (
+    ALLOWED,
+    ATTRIBUTES,
+    FUNCTIONS,
+    INFIX,
+    NAME_RULE,
+    OPERATOR_TEXT,
+    OPERATORS,
+    PREFIX,
+    Statement,
+    describe,
+    expression_error,
+    is_name,
+    number,
+    param_literal,
+    reserved,
+    shown,
+    unknown_function,
+)
+from app.graph.ir import Node
 from app.graph.ops import REGISTRY, VARIADIC
-
-# Names are plain ASCII identifiers starting with a letter: no dunders, no leading "_" (nothing
-# that looks like Python internals), and short enough to show as a label.
-NAME_RULE = "names are letters, digits and _ starting with a letter, at most 64 characters"
-_NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
-
-_BINOPS: dict[type[ast.operator], str] = {
-    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-    ast.MatMult: "matmul",
-}
-# The ops that have an operator spelling may also be used as names: the course stages its
-# sigmoid neuron as `neg = -dot`. Every other function name is reserved, so that `exp = x`
-# (and then `exp(exp)`) cannot confuse anyone.
-_SPELLED = frozenset(_BINOPS.values()) | {"neg", "transpose"}
-_OPERATOR_TEXT = {
-    ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
-    ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not", ast.Invert: "~",
-}
-ALLOWED = ("allowed: numbers, names, + - * / ** @, unary - and +, x.T (transpose) and calls "
-           "of the graph's functions")
-
-# What the learner wrote, in words, for the refusal message (fallback: the AST class name).
-_DESCRIBE: dict[type[ast.AST], str] = {
-    ast.Compare: "comparisons", ast.BoolOp: "'and' / 'or'", ast.Lambda: "lambda",
-    ast.IfExp: "conditional expressions (a if c else b)", ast.NamedExpr: "':=' (walrus)",
-    ast.Subscript: "indexing (x[i])", ast.Slice: "slices", ast.Starred: "'*' unpacking",
-    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions", ast.GeneratorExp: "generator expressions",
-    ast.List: "lists", ast.Tuple: "tuples", ast.Set: "sets", ast.Dict: "dicts",
-    ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.Await: "await",
-    ast.Yield: "yield", ast.YieldFrom: "yield", ast.Import: "import", ast.ImportFrom: "import",
-    ast.Delete: "del", ast.AugAssign: "augmented assignment (+=, @= ...)",
-    ast.AnnAssign: "annotations", ast.Return: "return", ast.Pass: "pass",
-    ast.FunctionDef: "def", ast.AsyncFunctionDef: "def", ast.ClassDef: "class",
-    ast.If: "if", ast.For: "for", ast.AsyncFor: "for", ast.While: "while", ast.With: "with",
-    ast.AsyncWith: "with", ast.Try: "try", ast.Raise: "raise", ast.Assert: "assert",
-    ast.Global: "global", ast.Nonlocal: "nonlocal", ast.Break: "break",
-    ast.Continue: "continue", ast.Match: "match", ast.Attribute: "attributes",
-    ast.Call: "calls", ast.BinOp: "operators", ast.UnaryOp: "operators", ast.Constant: "numbers",
-}
-
-
-def describe(node: ast.AST) -> str:
-    return _DESCRIBE.get(type(node), type(node).__name__)
-
-
-def shown(name: str) -> str:
-    """A name for a message: quoted, and cut short if it is absurdly long."""
-    return repr(name if len(name) <= 40 else name[:40] + "...")
-
-
-def is_name(text: str) -> bool:
-    return re.fullmatch(_NAME, text) is not None
-
-
-def reserved(name: str) -> bool:
-    """A function name that cannot name a variable or a stage."""
-    return name in REGISTRY and name not in _SPELLED
-
-
-def functions() -> str:
-    return ", ".join(sorted(REGISTRY))
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One statement's source: a verbatim slice of the program starting at (line, column).
-
-    Its text keeps its own newlines (a statement may continue inside brackets), so an AST
-    position (1-based line, 0-based column within the text) maps back to the program exactly.
-    """
-
-    text: str
-    line: int
-    column: int
-    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "lines", tuple(self.text.split("\n")))
-
-    def where(self, lineno: int, col_offset: int) -> tuple[int, int]:
-        if lineno <= 1:
-            return self.line, self.column + col_offset
-        return self.line + lineno - 1, col_offset + 1
-
-    def error(self, node: ast.AST | None, message: str) -> GraphError:
-        if not isinstance(node, ast.expr | ast.stmt | ast.keyword):
-            return expression_error(message, self.line, self.column)
-        line, column = self.where(node.lineno, node.col_offset)
-        return expression_error(message, line, column)
-
-    def source(self, node: ast.expr) -> str:
-        """The text of a one-line node (a number), as written. (ast.get_source_segment walks
-        the whole text in Python for every call: quadratic on a long statement of numbers.)"""
-        return self.lines[node.lineno - 1][node.col_offset:node.end_col_offset]
-
-
-def expression_error(message: str, line: int, column: int) -> GraphError:
-    return GraphError(f"line {line}, column {column}: {message}", None, line=line,
-                      column=column, kind="expression")
 
 
 @dataclass(slots=True)
@@ -240,27 +157,28 @@ class Builder:
     def _plan(self, node: ast.expr, stmt: Statement) -> _Plan:
         """Check an inner node against the whitelist and say which op it makes from what."""
         if isinstance(node, ast.BinOp):
-            op = _BINOPS.get(type(node.op))
-            if op is None:
-                text = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
+            text = OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
+            if text not in INFIX:
                 raise stmt.error(node, f"operator {text!r} is not allowed; allowed operators: "
-                                 "+ - * / ** @")
-            return _Plan(op, [node.left, node.right])
+                                 f"{OPERATORS}")
+            return _Plan(INFIX[text], [node.left, node.right])
         if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.USub):
-                return _Plan("neg", [node.operand])
+            text = OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
             if isinstance(node.op, ast.UAdd):
                 return _Plan(None, [node.operand])
-            text = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
-            raise stmt.error(node, f"{text!r} is not allowed; the unary operators are - and +")
+            if text not in PREFIX:
+                raise stmt.error(node, f"{text!r} is not allowed; the unary operators are "
+                                 + " and ".join([*PREFIX, "+"]))
+            return _Plan(PREFIX[text], [node.operand])
         if isinstance(node, ast.Attribute):
-            if node.attr != "T":
+            if node.attr not in ATTRIBUTES:
                 # point at the attribute's name, which ends where the node ends
                 line, col = stmt.where(node.end_lineno or node.lineno,
                                        (node.end_col_offset or 0) - len(node.attr))
+                only = ", ".join(f".{a} ({ATTRIBUTES[a]})" for a in ATTRIBUTES)
                 raise expression_error(f"'.{node.attr}' is not allowed: the only attribute is "
-                                       ".T (transpose)", line, col)
-            return _Plan("transpose", [node.value])
+                                       f"{only}", line, col)
+            return _Plan(ATTRIBUTES[node.attr], [node.value])
         if isinstance(node, ast.Call):
             return self._call(node, stmt)
         raise stmt.error(node, f"{describe(node)} cannot be used here; {ALLOWED}")
@@ -268,12 +186,11 @@ class Builder:
     def _call(self, node: ast.Call, stmt: Statement) -> _Plan:
         if not isinstance(node.func, ast.Name):
             raise stmt.error(node, f"only the graph's functions can be called, by name; "
-                             f"allowed functions: {functions()}")
+                             f"allowed functions: {', '.join(FUNCTIONS)}")
         fname = node.func.id
         op = REGISTRY.get(fname)
         if op is None:
-            raise stmt.error(node, f"unknown function {shown(fname)}; allowed functions: "
-                             f"{functions()}")
+            raise stmt.error(node, unknown_function(fname))
         if node.keywords:
             raise stmt.error(node.keywords[0], f"keyword arguments are not allowed; give "
                              f"{fname}'s arguments by position")
@@ -294,34 +211,3 @@ class Builder:
         for pname, arg in zip(names, node.args[op.arity:], strict=False):
             params[pname] = param_literal(arg, fname, pname, stmt)
         return _Plan(fname, list(node.args[:op.arity]), params)
-
-
-def param_literal(arg: ast.expr, fname: str, pname: str, stmt: Statement) -> float:
-    """An op parameter: a number written out, possibly signed (leaky_relu(x, -0.1) is odd but
-    well defined); never an expression, since parameters are not nodes of the graph."""
-    sign, inner = 1.0, arg
-    if isinstance(arg, ast.UnaryOp) and isinstance(arg.op, ast.USub | ast.UAdd):
-        sign, inner = (-1.0 if isinstance(arg.op, ast.USub) else 1.0), arg.operand
-    if not isinstance(inner, ast.Constant):
-        raise stmt.error(arg, f"{fname}'s {pname} must be a number written out, such as 0.1")
-    return sign * number(inner, stmt)
-
-
-def number(node: ast.Constant, stmt: Statement) -> float:
-    """A literal's value as a finite float; everything else Python calls a constant is refused."""
-    v = node.value
-    # exact type checks: bool is an int subclass, and True must not pass for 1
-    if type(v) is not int and type(v) is not float:
-        what = {complex: "complex numbers (1j)", str: "strings", bytes: "bytes",
-                bool: "True and False", type(None): "None",
-                type(...): "'...'"}.get(type(v), "this constant")
-        raise stmt.error(node, f"{what} cannot be used; numbers are integers or decimals such "
-                         "as 2, 0.5 or 1e-3")
-    try:
-        value = float(v)
-    except OverflowError:
-        value = math.inf
-    if not math.isfinite(value):
-        raise stmt.error(node, "number too large: numbers must be finite floats (at most "
-                         "about 1.8e308)")
-    return value

@@ -53,7 +53,7 @@ def suggest_inputs(graph: Graph) -> list[Suggestion]:
                 need: Shape = MATRIX
             elif node.op == "matmul":
                 need = VECTOR
-            elif node.id in want and REGISTRY[node.op].kind == "elementwise":
+            elif node.id in want and REGISTRY[node.op].elementwise:
                 need = want[node.id]
             else:
                 continue

@@ -31,10 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from app.graph.engine import Trace
 from app.graph.ir import GraphError, Node
-from app.graph.ops import REGISTRY, VARIADIC, Array, unbroadcast
-from app.serialize import jsonable
+from app.graph.ops import REGISTRY, VARIADIC, Array, gate_backward
+from app.graph.trace import Trace, jsonable
 
 Json = dict[str, Any]
 MAX_CHAINS = 16  # unnamed chains summed in one factor's formula; beyond, the formula is null
@@ -212,16 +211,8 @@ class _Deriver:
                 node, g = region[nid], cot.get(nid)
                 if g is None or not node.inputs:
                     continue
-                op = REGISTRY[node.op]
-                params = op.bind(node.params)
-                ins = [vals[i] for i in node.inputs]
-                if op.local is not None:
-                    parts = op.local(ins, vals[nid], params)
-                    contribs = [unbroadcast(g * p, x.shape)
-                                for p, x in zip(parts, ins, strict=True)]
-                else:
-                    assert op.vjp is not None
-                    contribs = list(op.vjp(g, ins, vals[nid], params))
+                contribs = gate_backward(REGISTRY[node.op], g, [vals[i] for i in node.inputs],
+                                         vals[nid], node.params).downstream
                 for src, c in zip(node.inputs, contribs, strict=True):
                     if src in below or src in region:
                         into = acc if src in below else cot

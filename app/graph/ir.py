@@ -30,8 +30,9 @@ class GraphError(ValueError):
     """A graph that cannot be built or evaluated.
 
     ``node`` names the culprit node when there is one; ``line`` and ``column`` (1-based) point
-    into the expression text when the error is in it; ``kind`` says which stage refused it
-    ("expression", "graph", "limit", "value", "numeric"...), for the API's error body.
+    into the expression text when the error is in it, ``field`` into the request
+    ("values.z"); ``kind`` says which stage refused it ("expression", "graph", "limit",
+    "value", "numeric"...), for the API's error body.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class GraphError(ValueError):
         line: int | None = None,
         column: int | None = None,
         kind: str = "graph",
+        field: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -49,16 +51,36 @@ class GraphError(ValueError):
         self.line = line
         self.column = column
         self.kind = kind
+        self.field = field
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keep every field when the error crosses a process boundary (worker pools pickle it).
-        return (_rebuild_error, (self.message, self.node, self.line, self.column, self.kind))
+        return (_rebuild_error,
+                (self.message, self.node, self.line, self.column, self.kind, self.field))
 
 
 def _rebuild_error(
-    message: str, node: str | None, line: int | None, column: int | None, kind: str
+    message: str, node: str | None, line: int | None, column: int | None, kind: str,
+    field: str | None = None,
 ) -> GraphError:
-    return GraphError(message, node, line=line, column=column, kind=kind)
+    return GraphError(message, node, line=line, column=column, kind=kind, field=field)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphWarning:
+    """Something in a request that was accepted but is worth a word: a staged line that does
+    not reach the output, a value for a name that is not an input. ``line``/``column`` point
+    into the expression, ``field`` into the request ("values.z")."""
+
+    kind: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "message": self.message, "line": self.line,
+                "column": self.column, "field": self.field}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +120,10 @@ class Graph:
 
     def node(self, node_id: str) -> Node:
         return self.nodes[self._index[node_id]]
+
+    def index(self, node_id: str) -> int:
+        """The node's position in the forward (topological) order."""
+        return self._index[node_id]
 
     def __contains__(self, node_id: object) -> bool:
         return node_id in self._index

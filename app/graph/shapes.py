@@ -12,7 +12,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.graph.ir import LEAF_OPS, Graph, GraphError
+from app.graph.ir import LEAF_OPS, Graph, GraphError, Node
+from app.graph.names import display_name
 from app.graph.ops import REGISTRY, Shape, ShapeError
 
 
@@ -27,23 +28,40 @@ class Budget:
 
 
 def infer_shapes(graph: Graph, leaf_shapes: Mapping[str, Shape]) -> dict[str, Shape]:
-    """Shape of every node from the shapes of the leaves; GraphError names the first bad node."""
+    """Shape of every node from the shapes of the leaves; GraphError names the first bad node.
+
+    A shape rule is a function of the op, its parameters and its inputs' shapes: a big graph
+    has few distinct such triples (a network's neurons view: scalars all the way), so each is
+    worked out once.
+    """
     shapes: dict[str, Shape] = {}
+    known: dict[tuple[str, tuple[Shape, ...]], Shape] = {}  # for nodes without params
     for node in graph.nodes:
         if node.op in LEAF_OPS:
             if node.id not in leaf_shapes:
                 raise GraphError(f"no value given for input {node.id!r}", node.id)
             shapes[node.id] = leaf_shapes[node.id]
             continue
-        op = REGISTRY.get(node.op)
-        if op is None:
-            raise GraphError(f"node {node.id!r}: unknown op {node.op!r}", node.id)
-        op.check_arity(len(node.inputs), node.id)
-        try:
-            shapes[node.id] = op.shape([shapes[i] for i in node.inputs], node.params)
-        except ShapeError as e:
-            raise GraphError(f"node {node.id!r} ({node.op}): {e}", node.id) from None
+        ins = tuple(map(shapes.__getitem__, node.inputs))
+        key = (node.op, ins)
+        out = None if node.params else known.get(key)
+        if out is None:
+            out = _shape(graph, node, ins)
+            if not node.params:
+                known[key] = out
+        shapes[node.id] = out
     return shapes
+
+
+def _shape(graph: Graph, node: Node, ins: tuple[Shape, ...]) -> Shape:
+    op = REGISTRY.get(node.op)
+    if op is None:
+        raise GraphError(f"node {node.id!r}: unknown op {node.op!r}", node.id)
+    op.check_arity(len(ins), node.id)
+    try:
+        return op.shape(ins, node.params)
+    except ShapeError as e:
+        raise GraphError(f"{display_name(graph, node.id)} ({node.op}): {e}", node.id) from None
 
 
 def check_budget(graph: Graph, shapes: Mapping[str, Shape], budget: Budget) -> None:
@@ -56,16 +74,20 @@ def check_budget(graph: Graph, shapes: Mapping[str, Shape], budget: Budget) -> N
     flops = 0
     for node in graph.nodes:
         shape = shapes[node.id]
-        if any(d > budget.max_dim for d in shape):
+        if node.op == "matmul":
+            a, b = (shapes[i] for i in node.inputs)
+            flops += math.prod(a) * (b[-1] if len(b) == 2 else 1)
+        if not shape:  # a scalar: most nodes of a big graph
+            elements += 1
+            continue
+        if max(shape) > budget.max_dim:
             raise GraphError(
-                f"node {node.id!r} has shape {list(shape)}; no axis may exceed {budget.max_dim}",
+                f"{display_name(graph, node.id)} has shape {list(shape)}; no axis may exceed "
+                f"{budget.max_dim}",
                 node.id,
                 kind="limit",
             )
         elements += math.prod(shape)
-        if node.op == "matmul":
-            a, b = (shapes[i] for i in node.inputs)
-            flops += math.prod(a) * (b[-1] if len(b) == 2 else 1)
     if elements > budget.max_elements:
         raise GraphError(
             f"the graph holds {elements} values in all; the limit is {budget.max_elements}",

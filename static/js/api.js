@@ -20,8 +20,10 @@
  *   derivations?: Object<string, Derivation>, loss?: number, params?: Object,
  *   grads?: Object, params_after?: Object, loss_history?: number[]}} GraphResult
  * @typedef {{id: string, title: string, description: string, endpoint: string, request: Object}} Example
- * @typedef {{name: string, arity: number, symbol: string, kind: string, latex: string,
- *   dlatex: string[], params: Object<string, number>, note: string}} Op
+ * @typedef {{name: string, arity: number, category: string, symbol: string, display: string,
+ *   text: string, operator: string|null, function: boolean, gate: string|null,
+ *   exact_vectorized: boolean, latex: string, dlatex: string[], vjp_latex: string[],
+ *   params: Object<string, number>, note: string}} Op
  * @typedef {{name: string, latex: string, dlatex: string, points: {x: number, f: number, df: number}[]}} Activation
  * @typedef {{kind: string, message: string, node?: string|null, field?: string|null,
  *   line?: number|null, column?: number|null}} ErrorDetail

@@ -315,7 +315,7 @@ async function boot() {
     // the editor's help lists the functions the API knows (unary and named ops)
     const fns = ops.filter((o) => /^[a-z_]+$/.test(o.name) && o.arity !== 0 && !["add", "sub", "mul", "div", "pow", "neg", "matmul", "identity"].includes(o.name));
     if (fns.length) $("#ops-list").textContent = fns.map((o) => o.name).join(", ");
-    netForm.setLosses(ops.filter((o) => o.kind === "loss").map((o) => o.name));
+    netForm.setLosses(ops.filter((o) => o.category === "loss").map((o) => o.name));
     // the network builder offers what /api/activations serves (the gallery reuses it)
     activationsPromise = getActivations();
     activationsPromise.then((acts) => netForm.setActivations(acts.map((a) => a.name)), () => {});

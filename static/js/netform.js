@@ -7,7 +7,7 @@
 import { parseLayers, parseRows } from "./requests.js";
 import { h, clear } from "./dom.js";
 
-// Display names of the losses the registry serves (/api/ops, kind "loss"); an unknown one shows
+// Display names of the losses the registry serves (/api/ops, category "loss"); an unknown one shows
 // its op name.
 const LOSS_NAMES = new Map([
   ["half_sse", "½ Σ (target − o)²"],

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from app import __version__
 from app.api.deps import LimitsDep
-from app.api.schemas import ExamplePublic, Health, OpPublic
+from app.api.schemas import ConventionPublic, ExamplePublic, Health, OpPublic
 from app.examples import EXAMPLES
 from app.graph import REGISTRY
 
@@ -17,12 +17,20 @@ _OPS = [
     OpPublic(
         name=op.name,
         arity=op.arity,
+        category=op.category,
         symbol=op.symbol,
-        kind=op.kind,
+        display=op.display,
+        text=op.text,
+        operator=op.operator,
+        function=op.function,
+        gate=op.gate,
+        exact_vectorized=op.exact_vectorized,
         latex=op.latex,
         dlatex=list(op.dlatex),
+        vjp_latex=list(op.vjp_latex),
         params=dict(op.params or {}),
         note=op.note,
+        conventions=[ConventionPublic(where=c.where, rule=c.rule) for c in op.conventions],
     )
     for op in REGISTRY.values()
 ]
@@ -30,8 +38,10 @@ _OPS = [
 
 @router.get("/ops", response_model=list[OpPublic], summary="The op registry")
 def get_ops() -> list[OpPublic]:
-    """Every op: arity (-1: two or more), symbol, LaTeX of the forward and of the local
-    derivative per input (#0, #1 are the inputs, #y the output), parameters and kink notes."""
+    """Every op and its properties: arity (-1: two or more), category, symbol, display-name
+    template, how a learner types it, gate pattern, LaTeX of the forward, of the local
+    derivative and of the VJP per input (#0, #1 are the inputs, #y the output), parameters and
+    the conventions at kinks and special points."""
     return _OPS
 
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.graph.ops import Array, Ins, Op, Params, Shape, ShapeError, register
+from app.graph.ops import careful
+from app.graph.ops.core import Array, Ins, Op, Params, Shape, ShapeError, register
 
 
 def _matmul_shape(shapes: Sequence[Shape], _p: Params) -> Shape:
@@ -29,11 +30,11 @@ def _matmul_vjp(g: Array, ins: Ins, _y: Array, _p: Params) -> tuple[Array, ...]:
     # below are the same rule (grad_a = g b^T, grad_b = a^T g) with those shapes put back.
     a, b = ins
     if a.ndim == 2 and b.ndim == 2:
-        return g @ b.T, a.T @ g
+        return careful.matmul(g, b.T), careful.matmul(a.T, g)
     if a.ndim == 2:  # (n, k) @ (k,) -> (n,)
-        return np.outer(g, b), a.T @ g
+        return np.outer(g, b), careful.matmul(a.T, g)
     if b.ndim == 2:  # (k,) @ (k, m) -> (m,)
-        return b @ g, np.outer(a, g)
+        return careful.matmul(b, g), np.outer(a, g)
     return g * b, g * a  # (k,) @ (k,) -> ()
 
 
@@ -41,13 +42,17 @@ register(
     Op(
         name="matmul",
         arity=2,
+        category="linear algebra",
         symbol="@",
+        noun="the matrix product",
+        text="{0} @ {1}",
         latex="#0 #1",
-        dlatex=("\\bar{y} \\, #1^T", "#0^T \\bar{y}"),
-        forward=lambda ins, _p: np.asarray(ins[0] @ ins[1], dtype=np.float64),
+        vjp_latex=("\\bar{y} \\, #1^T", "#0^T \\bar{y}"),
+        operator="a @ b",
+        function=False,
+        forward=lambda ins, _p: careful.matmul(ins[0], ins[1]),
         shape=_matmul_shape,
         vjp=_matmul_vjp,
-        kind="linear algebra",
         note="grad_a = g b^T, grad_b = a^T g (the seed's q = W x: grad_W = g x^T, grad_x = W^T g).",
     )
 )
@@ -56,13 +61,17 @@ register(
     Op(
         name="transpose",
         arity=1,
+        category="linear algebra",
         symbol="ᵀ",
+        noun="the transpose",
+        text="{0}ᵀ",
         latex="#0^T",
-        dlatex=("\\bar{y}^T",),
+        vjp_latex=("\\bar{y}^T",),
+        operator="a.T",
+        function=False,
         forward=lambda ins, _p: ins[0].T.copy(),  # copy: C-contiguous, and ndim kept (0-d too)
         shape=lambda shapes, _p: tuple(reversed(shapes[0])),
         vjp=lambda g, _ins, _y, _p: (g.T.copy(),),
-        kind="linear algebra",
         note="a vector or a scalar is its own transpose.",
     )
 )
@@ -71,13 +80,15 @@ register(
     Op(
         name="sum",
         arity=1,
+        category="reduction",
         symbol="Σ",
+        noun="the sum",
+        text="Σ({0})",
         latex="\\sum_i #0_i",
         dlatex=("1",),
-        forward=lambda ins, _p: np.asarray(ins[0].sum(), dtype=np.float64),
+        forward=lambda ins, _p: careful.total(ins[0]),
         shape=lambda _s, _p: (),
         vjp=lambda g, ins, _y, _p: (np.broadcast_to(g, ins[0].shape).copy(),),
-        kind="reduction",
         note="sum distributes the upstream gradient to every element.",
     )
 )
@@ -86,12 +97,14 @@ register(
     Op(
         name="mean",
         arity=1,
+        category="reduction",
         symbol="mean",
+        noun="the mean",
+        text="mean({0})",
         latex="\\frac{1}{n} \\sum_i #0_i",
         dlatex=("\\frac{1}{n}",),
-        forward=lambda ins, _p: np.asarray(ins[0].mean(), dtype=np.float64),
+        forward=lambda ins, _p: careful.total(ins[0], mean=True),
         shape=lambda _s, _p: (),
         vjp=lambda g, ins, _y, _p: (np.full(ins[0].shape, g / max(ins[0].size, 1)),),
-        kind="reduction",
     )
 )

@@ -16,7 +16,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.graph.ops import VARIADIC, Array, Ins, Op, Params, Shape, ShapeError, register
+from app.graph.ops.core import (
+    VARIADIC,
+    Array,
+    Convention,
+    Ins,
+    Op,
+    Params,
+    Shape,
+    ShapeError,
+    register,
+)
 
 
 def _stack_shape(shapes: Sequence[Shape], _p: Params) -> Shape:
@@ -33,13 +43,15 @@ register(
     Op(
         name="stack",
         arity=VARIADIC,
+        category="structure",
         symbol="[·]",
+        noun="the vector",
+        text="[{0}, {1}]",
         latex="\\left[#0, #1\\right]",
-        dlatex=("\\bar{y}_{i}",),
+        vjp_latex=("\\bar{y}_{i}",),
         forward=lambda ins, _p: np.stack([np.asarray(x, dtype=np.float64) for x in ins]),
         shape=_stack_shape,
         vjp=lambda g, ins, _y, _p: tuple(g[i].copy() for i in range(len(ins))),
-        kind="structure",
         note="each input receives its own component of the upstream gradient.",
     )
 )
@@ -71,14 +83,20 @@ register(
     Op(
         name="maxout",
         arity=1,
+        category="activation",
         symbol="maxout",
+        noun="",
+        text="maxout({0})",
         latex="\\max(#0_{2j}, #0_{2j+1})",
         dlatex=("[#0_{2j} \\ge #0_{2j+1}] \\text{ or } [#0_{2j} < #0_{2j+1}]",),
+        gate="max-routes",
         forward=lambda ins, _p: np.maximum(*_pieces(ins[0])).astype(np.float64),
         shape=_maxout_shape,
         vjp=_maxout_vjp,
-        kind="activation",
         note="k = 2 pieces per neuron, side by side on the last axis; the gradient goes to the "
-        "larger piece (the first at a tie).",
+        "larger piece.",
+        piece=lambda ins, _p: np.sign(np.subtract(*_pieces(ins[0]))),
+        conventions=(Convention("a tie between a neuron's two pieces", "the gradient goes to "
+                                "the first piece", lambda ins, _p: np.equal(*_pieces(ins[0]))),),
     )
 )
