@@ -21,7 +21,7 @@ from typing import Any
 
 from app.exercises.grading import ExerciseError, RawAnswer, judge, parse
 from app.exercises.problems import Problem
-from app.serialize import jsonable
+from app.graph.trace import jsonable
 
 Json = dict[str, Any]
 
