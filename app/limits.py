@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from app.builders.expression import ExpressionLimits
+from app.builders.network import NetworkLimits
 from app.graph.shapes import Budget
 from app.settings import Settings
 
@@ -36,6 +37,7 @@ class Limits:
     max_neuron_nodes: int
     max_train_steps: int
     max_train_cost: int
+    max_train_node_steps: int
     max_explain: int
     max_gradcheck_cost: int
 
@@ -61,6 +63,15 @@ class Limits:
                                 max_nodes=self.max_expression_terms,
                                 max_depth=self.max_expression_depth,
                                 max_statements=self.max_statements)
+
+    @property
+    def network(self) -> NetworkLimits:
+        """The network builder's and the training's bounds."""
+        return NetworkLimits(max_layers=self.max_layers, max_width=self.max_width,
+                             max_neuron_nodes=self.max_neuron_nodes,
+                             max_train_steps=self.max_train_steps,
+                             max_train_cost=self.max_train_cost,
+                             max_train_node_steps=self.max_train_node_steps)
 
     def public(self) -> dict[str, int]:
         """Every cap by name, as ``GET /api/limits`` serves it."""

@@ -19,7 +19,7 @@ from app.explain.derivation import derivations
 from app.graph.engine import check_values, run
 from app.graph.gradcheck import gradcheck
 from app.graph.ir import GraphError
-from app.graph.trace import jsonable
+from app.graph.trace import Trace, jsonable
 from app.limits import Limits
 from app.serialize import Json, dumps, trace_to_dict
 
@@ -88,19 +88,24 @@ def graph_document(req: Mapping[str, Any], limits: Limits) -> Json:
     if req.get("explain"):
         doc["derivations"] = derivations(trace, req["explain"], req.get("learning_rate"))
     if req.get("gradcheck"):
-        doc["gradcheck"] = [
-            {
-                "id": c.id,
-                "analytic": jsonable(c.analytic),
-                # a step that left the function's domain makes the check inconclusive: null
-                "numeric": jsonable(c.numeric) if math.isfinite(c.rel_error) else None,
-                "rel_error": c.rel_error if math.isfinite(c.rel_error) else None,
-                "status": c.status,
-                "reason": c.reason,
-            }
-            for c in gradcheck(trace, limits.max_gradcheck_cost)
-        ]
+        doc["gradcheck"] = gradcheck_rows(trace, limits)
     return doc
+
+
+def gradcheck_rows(trace: Trace, limits: Limits) -> list[Json]:
+    """The "gradcheck" field of a document: analytic against central differences per input."""
+    return [
+        {
+            "id": c.id,
+            "analytic": jsonable(c.analytic),
+            # a step that left the function's domain makes the check inconclusive: null
+            "numeric": jsonable(c.numeric) if math.isfinite(c.rel_error) else None,
+            "rel_error": c.rel_error if math.isfinite(c.rel_error) else None,
+            "status": c.status,
+            "reason": c.reason,
+        }
+        for c in gradcheck(trace, limits.max_gradcheck_cost)
+    ]
 
 
 def inputs_document(expression: str, limits: Limits) -> Json:

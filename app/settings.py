@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     max_train_cost: int = Field(
         50_000_000, ge=1, description="steps x parameters x samples of one training call"
     )
+    max_train_node_steps: int = Field(
+        300_000, ge=1, description="steps x nodes of the layers graph of one training call "
+        "(the Python work, ~10-15 us each)"
+    )
     max_explain: int = Field(50, ge=0, description="derivations asked for in one request")
     max_gradcheck_cost: int = Field(
         2_000_000, ge=0, description="node evaluations one numerical gradient check may take"

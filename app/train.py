@@ -10,16 +10,23 @@ gradients are the neurons view's, summed over samples by the matmuls (tested). E
 the gradients of the parameters as they were before that step, so step 1 reproduces the seed's
 update, where w1's gradient uses w5 and w7 from before their own update.
 
-The work is bounded up front: steps x parameters x samples scalar multiply-adds at most
-``MAX_TRAIN_COST`` (the numpy work), steps x graph nodes at most ``MAX_NODE_STEPS`` (the Python
-work: each node of each step costs ~10-15 us, so the bound is ~4 s) and at most ``MAX_STEPS``.
+The work is bounded up front by the request's NetworkLimits: at most ``max_train_steps`` steps,
+steps x parameters x samples scalar multiply-adds at most ``max_train_cost`` (the numpy work),
+steps x graph nodes at most ``max_train_node_steps`` (the Python work: each node of each step
+costs ~10-15 us, so the bound is ~4 s).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.builders.network import LayerParams, NetworkSpec, by_layer_name, from_layer_names
+from app.builders.network import (
+    LayerParams,
+    NetworkLimits,
+    NetworkSpec,
+    by_layer_name,
+    from_layer_names,
+)
 from app.builders.network_layers import layer_inputs, layers_graph
 from app.graph.engine import leaf_values
 from app.graph.ir import GraphError
@@ -27,28 +34,27 @@ from app.graph.ops import Array
 from app.graph.sequential import backward, forward
 from app.graph.shapes import Budget, check_budget, infer_shapes
 
-MAX_STEPS = 10_000
-MAX_TRAIN_COST = 50_000_000
-MAX_NODE_STEPS = 300_000
 
-
-def check_training(spec: NetworkSpec, samples: int, steps: int) -> None:
+def check_training(
+    spec: NetworkSpec, samples: int, steps: int, limits: NetworkLimits | None = None
+) -> None:
     """Refuse (kind "limit") a training run over the bounds, before any of it is done."""
-    if steps > MAX_STEPS:
-        raise GraphError(f"at most {MAX_STEPS} training steps, got {steps}", "steps",
+    limits = limits or NetworkLimits()
+    if steps > limits.max_train_steps:
+        raise GraphError(f"at most {limits.max_train_steps} training steps, got {steps}", "steps",
                          kind="limit")
     cost = steps * spec.n_params() * samples
-    if cost > MAX_TRAIN_COST:
+    if cost > limits.max_train_cost:
         raise GraphError(
             f"{steps} steps x {spec.n_params()} parameters x {samples} samples = {cost} "
-            f"multiply-adds; the limit is {MAX_TRAIN_COST}: use fewer steps or samples",
+            f"multiply-adds; the limit is {limits.max_train_cost}: use fewer steps or samples",
             "steps", kind="limit")
     nodes = 3 + 6 * spec.depth  # the batched layers graph: X, T, E and 6 nodes per layer
-    if steps * nodes > MAX_NODE_STEPS:
+    if steps * nodes > limits.max_train_node_steps:
         raise GraphError(
             f"{steps} steps of a {nodes}-node graph exceed the training bound "
-            f"({MAX_NODE_STEPS} node evaluations): use at most {MAX_NODE_STEPS // nodes} steps",
-            "steps", kind="limit")
+            f"({limits.max_train_node_steps} node evaluations): use at most "
+            f"{limits.max_train_node_steps // nodes} steps", "steps", kind="limit")
 
 
 def train(
@@ -60,12 +66,14 @@ def train(
     steps: int,
     train_biases: bool = False,
     budget: Budget | None = None,
+    limits: NetworkLimits | None = None,
 ) -> tuple[list[LayerParams], list[float]]:
     """The parameters after ``steps`` updates and the loss history (length ``steps + 1``).
 
-    Biases are held fixed (as in the seed) unless ``train_biases``.
+    Biases are held fixed (as in the seed) unless ``train_biases``. GraphError: kind "limit"
+    over the bounds (before any work), "numeric" when the loss overflows (diverges).
     """
-    check_training(spec, inputs.shape[0], steps)
+    check_training(spec, inputs.shape[0], steps, limits)
     graph = layers_graph(spec, targets)
     leaves = leaf_values(graph, {**layer_inputs(inputs), **by_layer_name(params)})
     check_budget(graph, infer_shapes(graph, {k: v.shape for k, v in leaves.items()}),

@@ -1,8 +1,9 @@
 """A large scalar graph: Chainrule's engine + serialization against micrograd.
 
-An MLP 2-16-16-1 (relu, relu, identity; half_sse averaged over the batch) in the NEURONS view:
-one scalar node per weight, product, pre-activation and activation, every sample its own copy.
-A batch of 26 samples gives ~10,000 nodes. Timed, interleaved, medians over the repetitions:
+An MLP 2-16-16-1 (relu, relu, identity; half_sse averaged over the batch) as micrograd builds it:
+one scalar node per weight, product, pre-activation and activation, every sample its own copy
+(tests/scalar_networks.py). A batch of 26 samples gives ~10,000 nodes. Timed, interleaved,
+medians over the repetitions:
 
 - chainrule run      engine.run(): leaf checks, shapes, budget, forward, backward (a graph
                      this size goes through the levelized executor)
@@ -12,12 +13,12 @@ A batch of 26 samples gives ~10,000 nodes. Timed, interleaved, medians over the 
 - sequential         the same three through the sequential passes (sequential.forward and
                      sequential.backward, one node at a time): what the levelized executor replaces;
                      its JSON must be byte-identical
-- network_job        the whole POST /api/network computation (build the graph too), reference
+- network_job        the whole POST /api/network computation of the same network and batch, for
+                     reference: the app's neurons view is ONE graph whose data nodes hold the
+                     batch (~680 nodes of 26 values), not a scalar copy per sample
 - micrograd          micrograd.engine.Value: build the same MLP with the same weights, forward
                      and backward on the same batch (no serialization: it has none)
 
-The neurons view is drawn up to 2,000 nodes (app.builders.network_layers.MAX_NEURON_NODES), so
-network_job refuses this size at the server's defaults; the bench raises that cap for itself.
 Gradients of every weight and bias are checked against micrograd's to 1e-9 (relative).
 
     .venv/bin/python bench/scalar_graph.py              # the table
@@ -38,9 +39,7 @@ from typing import Any
 import numpy as np
 from _common import blas_note, median_ms
 
-import app.builders.network_layers as network_layers
 from app.builders.network import by_neuron_name, make_spec, neuron_names
-from app.builders.network_layers import neuron_inputs, neurons_graph
 from app.graph.engine import leaf_values, run
 from app.graph.sequential import backward, forward
 from app.graph.shapes import Budget, check_budget, infer_shapes
@@ -48,13 +47,13 @@ from app.graph.trace import Trace
 from app.limits import Limits
 from app.network_service import network_job
 from app.serialize import dumps, trace_to_dict
+from tests.scalar_networks import scalar_batch
 
 LAYERS = (2, 16, 16, 1)
 ACTS = ("relu", "relu", "identity")
 
 
 def setup(batch: int) -> dict[str, Any]:
-    network_layers.MAX_NEURON_NODES = 1_000_000  # the bench's own size, over the page's cap
     spec = make_spec(LAYERS, list(ACTS), "half_sse", False)
     rng = np.random.default_rng(1)
     params = []
@@ -65,11 +64,10 @@ def setup(batch: int) -> dict[str, Any]:
     inputs = rng.uniform(-1, 1, size=(batch, LAYERS[0]))
     targets = rng.uniform(-1, 1, size=(batch, LAYERS[-1]))
     named = by_neuron_name(spec, params)
-    graph = neurons_graph(spec, targets)
-    values = {**neuron_inputs(inputs), **named}
+    graph, values = scalar_batch(spec, inputs, targets, params)
     req = {"layers": list(LAYERS), "activation": list(ACTS), "loss": "half_sse",
            "inputs": inputs.tolist(), "targets": targets.tolist(),
-           "params": {k: float(v) for k, v in named.items()}, "steps": 0, "view": "neurons"}
+           "params": {k: float(v) for k, v in named.items()}, "view": "neurons"}
     return {"spec": spec, "params": params, "inputs": inputs, "targets": targets,
             "graph": graph, "values": values, "req": req}
 
@@ -144,7 +142,7 @@ def main() -> None:
     s = setup(args.batch)
     graph = s["graph"]
     print(f"MLP {'-'.join(map(str, LAYERS))} ({', '.join(ACTS)}), half_sse, batch {args.batch}: "
-          f"neurons view of {len(graph)} nodes, "
+          f"a scalar copy per sample: {len(graph)} nodes, "
           f"{sum(len(n.inputs) for n in graph.nodes)} edges")
 
     # correctness first: the same gradients as micrograd's

@@ -4,8 +4,8 @@ The seed's 2-2-2 sigmoid network (app/network_examples.py "seed-network": x = (0
 targets (0.01, 0.99), half_sse, learning rate 0.5, biases held fixed) for 10,000 steps of
 gradient descent, each loop recording the loss before every step and after the last:
 
-- chainrule   app.train.train(), what POST /api/network runs: the layers-view graph through the
-              engine's own forward and backward passes, every step
+- chainrule   app.train.train(), what POST /api/network/train runs: the layers-view graph
+              through the engine's own forward and backward passes, every step
 - numpy       a hand-written closed-form forward/backward of the 2-2-2 net (below)
 - torch       PyTorch eager, float64, autograd, one thread (torch==2.13.0 CPU; skipped with the
               command to install it when it is not importable)

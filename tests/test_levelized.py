@@ -22,12 +22,9 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-import pytest
 
-import app.builders.network_layers as network_layers
 from app.builders.expression import parse_expression
-from app.builders.network import by_neuron_name, init_params, make_spec
-from app.builders.network_layers import neuron_inputs, neurons_graph
+from app.builders.network import init_params, make_spec
 from app.graph.engine import leaf_values
 from app.graph.ir import Graph, GraphError, Node, make_graph
 from app.graph.levelized import levelized
@@ -35,6 +32,7 @@ from app.graph.sequential import backward, forward
 from app.graph.shapes import infer_shapes
 from app.graph.trace import Trace
 from app.serialize import dumps, trace_to_dict
+from tests.scalar_networks import scalar_batch
 
 
 def same(a: Any, b: Any) -> bool:
@@ -95,8 +93,7 @@ def networks(results: Counter[str]) -> None:
                 t = rng.normal(0, 1, size=(batch, layers[-1]))
             if trial == 2:
                 x[0, 0], x[-1, -1] = 0.0, -0.0
-            graph = neurons_graph(spec, t)
-            results[compare(graph, {**neuron_inputs(x), **by_neuron_name(spec, params)})] += 1
+            results[compare(*scalar_batch(spec, x, t, params))] += 1
 
 
 def random_dag(seed: int) -> tuple[Graph, dict[str, float]]:
@@ -136,9 +133,7 @@ def random_dag(seed: int) -> tuple[Graph, dict[str, float]]:
     return graph, {k: v for k, v in values.items() if k in graph}
 
 
-def test_neurons_view_networks_are_identical(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(network_layers, "MAX_NEURON_NODES", 1_000_000)  # bigger than drawn
-    monkeypatch.setattr(network_layers, "MAX_NODES_PER_SAMPLE", 1_000_000)
+def test_neurons_view_networks_are_identical() -> None:
     results: Counter[str] = Counter()
     networks(results)
     assert results == Counter({"identical": 3 * len(NETWORKS)})

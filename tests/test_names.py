@@ -7,7 +7,7 @@ import pytest
 
 from app.builders.expression import parse_expression
 from app.builders.network import apply_params, init_params, make_spec
-from app.builders.network_layers import neurons_graph
+from app.builders.network_neurons import neurons_graph
 from app.graph.engine import run
 from app.graph.ir import GraphError
 from app.graph.names import display_name

@@ -11,20 +11,18 @@ import numpy as np
 import pytest
 
 from app.builders.network import (
+    NetworkLimits,
     apply_params,
     by_layer_name,
     by_neuron_name,
     init_params,
     layer_names,
+    locate_weight,
     make_spec,
     neuron_names,
 )
-from app.builders.network_layers import (
-    layer_inputs,
-    layers_graph,
-    neuron_inputs,
-    neurons_graph,
-)
+from app.builders.network_layers import layer_inputs, layers_graph
+from app.builders.network_neurons import neuron_inputs, neuron_node_count, neurons_graph
 from app.graph.engine import run
 from app.graph.ir import GraphError
 from app.network_examples import SEED_PARAMS
@@ -87,12 +85,14 @@ def test_seed_graph_is_named_as_the_seed_names_it() -> None:
     assert g.node("E_o1").op == "half_sse" and g.node("E_o1").inputs == ("o1", "target_o1")
     assert g.node("target_o1").op == "const" and g.node("target_o1").role == "target"
     assert g.node("E_total").inputs == ("E_o1", "E_o2") and g.output == "E_total"
+    # role: what the node is; group: the layer it belongs to (a weight: the layer it feeds)
     roles = {n.id: (n.role, n.group) for n in g.nodes}
     assert roles["x1"] == ("input", "input")
     assert roles["w1"] == ("weight", "hidden1") and roles["w5"] == ("weight", "output")
     assert roles["b2"] == ("bias", "output")
     assert roles["z1"] == ("pre-activation", "hidden1") and roles["h1"] == ("activation", "hidden1")
-    assert roles["o2"] == ("output", "output") and roles["E_total"] == ("loss", "loss")
+    assert roles["o2"] == ("activation", "output") and roles["E_total"] == ("loss", "loss")
+    assert roles["target_o1"] == ("target", "loss") and roles["w1*x1"] == (None, "hidden1")
 
 
 def test_names_deeper_networks_and_per_neuron_biases() -> None:
@@ -144,23 +144,54 @@ def test_neurons_and_layers_views_give_the_same_loss_and_gradients(case: int) ->
                                                            abs=1e-15), name
 
 
-def test_a_batch_gets_one_copy_per_sample_sharing_the_parameters() -> None:
+def _batch_closed_form(x: np.ndarray, t: np.ndarray, w1: np.ndarray, b1: float,
+                       w2: np.ndarray, b2: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """A 2-2-2 sigmoid half_sse network on a batch, by hand: the mean over samples of each
+    sample's E_total, and its gradients with respect to W1 and W2."""
+    h = _sig(x @ w1.T + b1)  # samples x 2
+    o = _sig(h @ w2.T + b2)
+    loss = float(np.mean(0.5 * np.sum((t - o) ** 2, axis=1)))
+    delta_o = -(t - o) * o * (1 - o) / len(x)  # the mean's 1/S
+    delta_h = (delta_o @ w2) * h * (1 - h)
+    return loss, delta_h.T @ x, delta_o.T @ h
+
+
+def test_a_batch_is_one_graph_whose_values_are_vectors_of_samples() -> None:
     spec, params, x, t = _random_case(7, "sigmoid", "half_sse", False, 3, [2, 2, 2])
-    g = neurons_graph(spec, t)
-    assert "h1@3" in g and "h1" not in g and "x2@2" in g
-    assert g.node("z1@2").inputs == ("w1*x1@2", "w2*x2@2", "b1")
-    assert g.node("E_total").op == "mean"
-    trace = run(g, {**neuron_inputs(x), **by_neuron_name(spec, params)})
-    per_sample = []
-    for s in range(3):
-        one = run(neurons_graph(spec, t[s:s + 1]),
-                  {**neuron_inputs(x[s:s + 1]), **by_neuron_name(spec, params)})
-        per_sample.append(one)
-    assert float(trace.values["E_total"]) == pytest.approx(
-        np.mean([float(o.values["E_total"]) for o in per_sample]), rel=1e-14)
-    for name in ("w1", "w8", "b1"):
-        assert float(trace.grads[name]) == pytest.approx(
-            np.mean([float(o.grads[name]) for o in per_sample]), rel=1e-12)
+    one, batch = neurons_graph(spec, t[:1]), neurons_graph(spec, t)
+    # the same nodes and names as with one sample, plus E_sum and N = 3 for the mean
+    assert [n.id for n in batch.nodes if n.id not in ("E_sum", "N")] == [n.id for n in one.nodes]
+    assert batch.node("z1").inputs == ("w1*x1", "w2*x2", "b1")
+    assert batch.node("E_total").inputs == ("E_sum", "N") and batch.node("N").params["value"] == 3
+    trace = run(batch, {**neuron_inputs(x), **by_neuron_name(spec, params)})
+    assert trace.values["x1"].tolist() == x[:, 0].tolist() and trace.values["h2"].shape == (3,)
+    assert trace.values["w1"].shape == () and trace.grads["w1"].shape == ()
+    (w1, b1), (w2, b2) = params
+    loss, dw1, dw2 = _batch_closed_form(x, t, w1, float(b1), w2, float(b2))
+    assert float(trace.values["E_total"]) == pytest.approx(loss, rel=1e-14)
+    grads = [*dw1.ravel(), *dw2.ravel()]
+    for i, want in enumerate(grads, start=1):
+        assert float(trace.grads[f"w{i}"]) == pytest.approx(want, rel=1e-12), i
+    # the numbers of one scalar graph per sample (what the builder made before): their mean
+    per_sample = [run(neurons_graph(spec, t[s:s + 1]),
+                      {**neuron_inputs(x[s:s + 1]), **by_neuron_name(spec, params)})
+                  for s in range(3)]
+    for name in ("E_total", "w1", "w8", "b1"):
+        got = trace.values[name] if name == "E_total" else trace.grads[name]
+        parts = [(o.values if name == "E_total" else o.grads)[name] for o in per_sample]
+        assert float(got) == pytest.approx(float(np.mean(parts)), rel=1e-14), name
+
+
+def test_node_counts_do_not_grow_with_the_samples() -> None:
+    xor = make_spec([2, 3, 1], "sigmoid", "half_sse", False)
+    mlp = make_spec([2, 16, 16, 1], "sigmoid", "half_sse", False)
+    # XOR on 4 samples was 101 nodes (a copy per sample), 2-16-16-1 on 4 was 1,809
+    assert len(neurons_graph(xor, np.zeros((4, 1)))) == 34
+    assert len(neurons_graph(mlp, np.zeros((4, 1)))) == 683
+    for spec, _, _x, t in (_random_case(k, *CASES[k]) for k in range(len(CASES))):
+        for samples in (1, 2, 5):
+            g = neurons_graph(spec, np.resize(t, (samples, t.shape[1])))
+            assert len(g) == neuron_node_count(spec, samples), (spec, samples)
 
 
 def test_params_by_layer_name_and_by_neuron_name_agree() -> None:
@@ -196,8 +227,31 @@ def test_bad_networks_are_refused_with_a_message(args: tuple, params: dict, frag
 
 
 def test_the_neurons_view_is_refused_above_its_size_pointing_to_the_layers_view() -> None:
-    spec = make_spec([20, 20, 20], "sigmoid", "half_sse", False)
+    spec = make_spec([30, 30, 30], "sigmoid", "half_sse", False)
     with pytest.raises(GraphError) as e:
-        neurons_graph(spec, np.zeros((1, 20)))
-    assert e.value.kind == "limit" and "layers" in e.value.message
-    layers_graph(spec, np.zeros((1, 20)))  # the layers view draws it
+        neurons_graph(spec, np.zeros((1, 30)))
+    assert e.value.kind == "limit" and "layers" in e.value.message and "2000" in e.value.message
+    layers_graph(spec, np.zeros((1, 30)))  # the layers view draws it
+    seed = make_spec([2, 2, 2], "sigmoid", "half_sse", False)
+    with pytest.raises(GraphError) as e:
+        neurons_graph(seed, T, NetworkLimits(max_neuron_nodes=32))  # the seed has 33
+    assert "up to 32" in e.value.message
+
+
+def test_the_caps_come_from_the_limits_passed_in() -> None:
+    small = NetworkLimits(max_layers=3, max_width=4)
+    make_spec([4, 4, 4], "sigmoid", "half_sse", False, small)
+    for layers, fragment in (([2, 5, 2], "1 to 4 units"), ([2, 2, 2, 2], "2 to 3 layers")):
+        with pytest.raises(GraphError) as e:
+            make_spec(layers, "sigmoid", "half_sse", False, small)
+        assert e.value.kind == "limit" and fragment in e.value.message
+
+
+def test_weights_are_located_as_the_seed_numbers_them() -> None:
+    spec = make_spec([2, 2, 2], "sigmoid", "half_sse", False)
+    assert locate_weight(spec, "w1") == (1, 0, 0) and locate_weight(spec, "w4") == (1, 1, 1)
+    assert locate_weight(spec, "w5") == (2, 0, 0) and locate_weight(spec, "w7") == (2, 1, 0)
+    for bad in ("w0", "w9", "w05", "W1", "w\u0665", "b1"):
+        assert locate_weight(spec, bad) is None, bad
+    maxout = make_spec([2, 2, 1], ["maxout", "sigmoid"], "half_sse", False)
+    assert locate_weight(maxout, "w8") == (1, 3, 1) and locate_weight(maxout, "w9") == (2, 0, 0)

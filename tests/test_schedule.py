@@ -14,7 +14,7 @@ import numpy as np
 
 from app.builders.expression import parse_expression
 from app.builders.network import apply_params, by_neuron_name, init_params, make_spec
-from app.builders.network_layers import neuron_inputs, neurons_graph
+from app.builders.network_neurons import neuron_inputs, neurons_graph
 from app.graph.engine import run
 from app.graph.ir import Node, make_graph
 from app.graph.schedule import backward_order, structure

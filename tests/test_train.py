@@ -6,23 +6,33 @@ import numpy as np
 import pytest
 
 from app.builders.network import (
+    NetworkLimits,
     apply_params,
     by_neuron_name,
     init_params,
     make_spec,
     neuron_names,
 )
-from app.builders.network_layers import neuron_inputs, neurons_graph
+from app.builders.network_neurons import neuron_inputs, neurons_graph
 from app.graph.engine import run
 from app.graph.ir import GraphError
 from app.network_examples import SEED_PARAMS
-from app.train import MAX_STEPS, check_training, train
-from tests.test_network import CASES, T, X, _random_case
+from app.train import check_training, train
+from tests.test_network import CASES, T, X, _random_case, seed_closed_form
 
-# The classic worked example's weights after one step (learning rate 0.5, biases fixed).
-MAZUR = {"w1": 0.1497807161327628, "w2": 0.19956143226552567, "w3": 0.24975114363236958,
-         "w4": 0.29950228726473915, "w5": 0.35891647971788465, "w6": 0.4086661860762334,
-         "w7": 0.5113012702387375, "w8": 0.5613701211079891}
+# The classic worked example's weights after one step (learning rate 0.5, biases fixed), as it
+# publishes them (M. Mazur, "A Step by Step Backpropagation Example", 2015: 8 to 9 digits) ...
+PUBLISHED = {"w1": "0.149780716", "w2": "0.19956143", "w3": "0.24975114", "w4": "0.29950229",
+             "w5": "0.35891648", "w6": "0.408666186", "w7": "0.511301270", "w8": "0.561370121"}
+# ... and to the last digit: w - 0.5 dE/dw with the gradients of the closed form
+_REF = seed_closed_form()
+MAZUR = {w: float(SEED_PARAMS[w] - 0.5 * _REF[f"d{w}"]) for w in PUBLISHED}
+
+
+def test_the_closed_form_step_is_the_published_one() -> None:
+    for name, text in PUBLISHED.items():
+        decimals = len(text.split(".")[1])
+        assert round(MAZUR[name], decimals) == pytest.approx(float(text), abs=1e-12), name
 
 
 def test_one_step_on_the_seed_reproduces_the_worked_example() -> None:
@@ -73,7 +83,7 @@ def test_xor_is_learned() -> None:
 def test_training_is_bounded_up_front() -> None:
     spec = make_spec([2, 2, 2], "sigmoid", "half_sse", False)
     with pytest.raises(GraphError) as e:
-        check_training(spec, 1, MAX_STEPS + 1)
+        check_training(spec, 1, NetworkLimits().max_train_steps + 1)
     assert e.value.kind == "limit"
     big = make_spec([64, 64, 64], "relu", "mse", False)
     with pytest.raises(GraphError) as e:
@@ -87,6 +97,18 @@ def test_divergence_is_reported_as_a_numeric_error() -> None:
     with pytest.raises(GraphError) as e:
         train(spec, params, np.array([[100.0]]), np.array([[0.0]]), 1e3, 2000)
     assert e.value.kind == "numeric" and "diverged" in e.value.message
+
+
+def test_the_training_bounds_come_from_the_limits_passed_in() -> None:
+    spec = make_spec([2, 2, 2], "sigmoid", "half_sse", False)
+    check_training(spec, 4, 10, NetworkLimits(max_train_steps=10))
+    for limits, fragment in ((NetworkLimits(max_train_steps=9), "at most 9 training steps"),
+                             (NetworkLimits(max_train_cost=399), "the limit is 399"),
+                             (NetworkLimits(max_train_node_steps=149), "at most 9 steps")):
+        with pytest.raises(GraphError) as e:
+            train(spec, init_params(spec, 0), np.zeros((4, 2)), np.zeros((4, 2)), 0.5, 10,
+                  limits=limits)
+        assert e.value.kind == "limit" and fragment in e.value.message, e.value.message
 
 
 def test_deep_networks_get_fewer_steps() -> None:

@@ -239,6 +239,9 @@ class ExamplePublic(BaseModel):
     description: str
     endpoint: str
     request: dict[str, object]
+    train: dict[str, object] | None = Field(
+        None, description="a network meant to be trained: POST the result's spec with these "
+        "steps to this endpoint")
 
 
 class Health(BaseModel):

@@ -31,17 +31,36 @@ import numpy as np
 
 from app.graph.engine import ValueInput, as_array
 from app.graph.ir import GraphError
-from app.graph.ops import Array
+from app.graph.ops import REGISTRY, Array
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "identity")
-LOSSES = ("half_sse", "mse", "softmax_cross_entropy", "hinge")
+# What a layer may use and what the network may minimize: the registry's categories, in the
+# registry's order (no list of op names here)
+ACTIVATIONS = tuple(name for name, op in REGISTRY.items() if op.category == "activation")
+LOSSES = tuple(name for name, op in REGISTRY.items() if op.category == "loss")
 CLASS_LOSSES = ("softmax_cross_entropy", "hinge")  # the target is a one-hot row per sample
-
-MAX_LAYERS = 8  # input layer included
-MAX_WIDTH = 256
 
 # one weight layer: W (rows x n_in) and b (a 0-d shared bias, or one per row)
 LayerParams = tuple[Array, Array]
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkLimits:
+    """The caps on a network request (``app.limits.Limits.network`` builds them from the
+    settings of the same names, where their defaults are documented).
+
+    ``max_layers`` counts the input layer; ``max_width`` bounds every layer; the neurons view is
+    drawn up to ``max_neuron_nodes`` nodes (the layers view draws anything larger). Training is
+    bounded by ``max_train_steps``, by steps x parameters x samples multiply-adds
+    (``max_train_cost``, the numpy work) and by steps x graph nodes (``max_train_node_steps``,
+    the Python work: ~10-15 us per node and step, so ~4 s).
+    """
+
+    max_layers: int = 8
+    max_width: int = 256
+    max_neuron_nodes: int = 2_000
+    max_train_steps: int = 10_000
+    max_train_cost: int = 50_000_000
+    max_train_node_steps: int = 300_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +82,11 @@ class NetworkSpec:
     def rows(self, lay: int) -> int:
         return self.layers[lay] * self.pieces(lay)
 
-    def group(self, lay: int) -> str:
-        """The page's group of weight layer lay's units: hidden1, hidden2, ..., output."""
+    def layer_id(self, lay: int) -> str:
+        """The figure's id of layer lay (0 = input): input, hidden1, hidden2, ..., output. It is
+        also the ``group`` of every node of that layer, its incoming weights and biases too."""
+        if lay == 0:
+            return "input"
         return "output" if lay == self.depth else f"hidden{lay}"
 
     def n_params(self) -> int:
@@ -76,14 +98,19 @@ class NetworkSpec:
 
 
 def make_spec(
-    layers: Sequence[int], activation: str | Sequence[str], loss: str, per_neuron_biases: bool
+    layers: Sequence[int],
+    activation: str | Sequence[str],
+    loss: str,
+    per_neuron_biases: bool,
+    limits: NetworkLimits | None = None,
 ) -> NetworkSpec:
     """Check the request's network shape; GraphError(kind="limit" or "value") otherwise."""
-    if not 2 <= len(layers) <= MAX_LAYERS:
-        raise GraphError(f"a network has 2 to {MAX_LAYERS} layers (input and output included), "
-                         f"got {len(layers)}", kind="limit")
-    if any(not 1 <= n <= MAX_WIDTH for n in layers):
-        raise GraphError(f"every layer has 1 to {MAX_WIDTH} units, got {list(layers)}",
+    limits = limits or NetworkLimits()
+    if not 2 <= len(layers) <= limits.max_layers:
+        raise GraphError(f"a network has 2 to {limits.max_layers} layers (input and output "
+                         f"included), got {len(layers)}", kind="limit")
+    if any(not 1 <= n <= limits.max_width for n in layers):
+        raise GraphError(f"every layer has 1 to {limits.max_width} units, got {list(layers)}",
                          kind="limit")
     acts = [activation] * (len(layers) - 1) if isinstance(activation, str) else list(activation)
     if len(acts) != len(layers) - 1:
@@ -107,6 +134,21 @@ def weight_name(spec: NetworkSpec, lay: int, r: int, c: int) -> str:
     """The seed's number of W_l[r, c] (0-based r, c): layers before, then row-major."""
     before = sum(spec.rows(k) * spec.layers[k - 1] for k in range(1, lay))
     return f"w{before + r * spec.layers[lay - 1] + c + 1}"
+
+
+def locate_weight(spec: NetworkSpec, name: str) -> tuple[int, int, int] | None:
+    """(layer, row, column) of the neurons view's weight ``name`` (w5 -> (2, 0, 0) in the seed),
+    or None if this network has no such weight: the inverse of :func:`weight_name`."""
+    m = re.fullmatch(r"w([1-9][0-9]*)", name)
+    if not m:
+        return None
+    k = int(m[1]) - 1
+    for lay in range(1, spec.depth + 1):
+        size = spec.rows(lay) * spec.layers[lay - 1]
+        if 0 <= k < size:
+            return lay, k // spec.layers[lay - 1], k % spec.layers[lay - 1]
+        k -= size
+    return None
 
 
 def bias_name(spec: NetworkSpec, lay: int, r: int) -> str:
@@ -153,26 +195,17 @@ def init_params(spec: NetworkSpec, seed: int) -> list[LayerParams]:
     return out
 
 
-_NEURON = re.compile(r"^(w\d+|b\d+(_\d+)?)$")
-
-
 def apply_params(
     spec: NetworkSpec, base: list[LayerParams], given: Mapping[str, ValueInput]
 ) -> list[LayerParams]:
     """``base`` with the given values put in: by neuron name (w5: a number) or layer name (W2:
     a matrix, b2: its bias). A parameter not given keeps its value in ``base``."""
     params = [(w.copy(), b.copy()) for w, b in base]
-    where: dict[str, tuple[int, int, int | None]] = {}
-    for lay in range(1, spec.depth + 1):
-        for r in range(spec.rows(lay)):
-            for c in range(spec.layers[lay - 1]):
-                where[weight_name(spec, lay, r, c)] = (lay, r, c)
-            if spec.per_neuron_biases:
-                where[bias_name(spec, lay, r)] = (lay, r, None)
     for name, value in given.items():
         arr = as_array(value, name)
-        if name in where and _NEURON.match(name):
-            lay, row, col = where[name]
+        where = _locate(spec, name)
+        if where is not None:
+            lay, row, col = where
             if arr.ndim:
                 raise GraphError(f"parameter {name!r} is one number", name, kind="value")
             w, b = params[lay - 1]
@@ -180,7 +213,7 @@ def apply_params(
                 b[row] = arr
             else:
                 w[row, col] = arr
-        elif (m := re.fullmatch(r"([Wb])(\d+)", name)) and 1 <= int(m[2]) <= spec.depth:
+        elif (m := re.fullmatch(r"([Wb])([1-9][0-9]*)", name)) and 1 <= int(m[2]) <= spec.depth:
             lay = int(m[2])
             slot = 0 if m[1] == "W" else 1
             want = params[lay - 1][slot].shape
@@ -193,6 +226,15 @@ def apply_params(
                              f"{_summary(neuron_names(spec))} or W1, b1, ... W{spec.depth}, "
                              f"b{spec.depth}", name, kind="value")
     return params
+
+
+def _locate(spec: NetworkSpec, name: str) -> tuple[int, int, int | None] | None:
+    """Where a neurons-view parameter sits: (layer, row, column), column None for a per-neuron
+    bias b{layer}_{row}; None for any other name (a shared bias b1 is a layer name too)."""
+    if (m := re.fullmatch(r"b([1-9][0-9]*)_([1-9][0-9]*)", name)) and spec.per_neuron_biases:
+        lay, row = int(m[1]), int(m[2]) - 1
+        return (lay, row, None) if lay <= spec.depth and row < spec.rows(lay) else None
+    return locate_weight(spec, name)
 
 
 def by_neuron_name(spec: NetworkSpec, params: Sequence[LayerParams]) -> dict[str, Array]:

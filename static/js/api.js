@@ -18,7 +18,7 @@
  * @typedef {{output: string, seeded_with_ones: boolean, nodes: GraphNode[], edges: GraphEdge[],
  *   forward_order: string[], backward_order: string[], gradcheck?: LeafCheck[],
  *   derivations?: Object<string, Derivation>, loss?: number, params?: Object,
- *   grads?: Object, params_after?: Object, loss_history?: number[]}} GraphResult
+ *   grads?: Object, spec?: Object, training?: {params_before: Object, loss_history: number[]}}} GraphResult
  * @typedef {{id: string, title: string, description: string, endpoint: string, request: Object}} Example
  * @typedef {{name: string, arity: number, category: string, symbol: string, display: string,
  *   text: string, operator: string|null, function: boolean, gate: string|null,

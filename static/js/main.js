@@ -56,7 +56,8 @@ async function run(endpoint, body, { exampleId = null, frame = 0, keepLog = fals
     }
   }
   // outside the try: a failure to draw is a bug of the page, not "the server could not be reached"
-  if (!ctl.signal.aborted) show(result, { endpoint, body }, exampleId, frame, keepLog);
+  const request = result.training ? { endpoint: "/api/network", body: result.spec } : { endpoint, body };
+  if (!ctl.signal.aborted) show(result, request, exampleId, frame, keepLog);
 }
 
 function show(result, request, exampleId, frame, keepLog) {
@@ -66,7 +67,7 @@ function show(result, request, exampleId, frame, keepLog) {
   const layout = layoutGraph(result, dagre, { symbols });
   renderer.setGraph(result, layout, symbols);
   const k = Math.max(0, Math.min(script.frames, frame ?? 0));
-  const history = result.loss_history ?? [];
+  const history = result.training?.loss_history ?? [];
   // a request equal to an example's is that example (the menu and the link say so)
   const named = hashFor(request, store.get().examples, exampleId).example;
   exampleId = named ?? null;
@@ -219,9 +220,10 @@ function refreshInspector(s) {
 
 async function gradcheck(id) {
   const { request, result } = store.get();
-  const base = request.endpoint === "/api/graph" ? { ...request.body } : graphSpecFromResult(result);
+  // a network is checked at the parameters it shows: its spec, without training again
+  const [endpoint, base] = result.spec ? ["/api/network", { ...result.spec }] : ["/api/graph", request.endpoint === "/api/graph" ? { ...request.body } : graphSpecFromResult(result)];
   delete base.explain;
-  const res = await evaluate("/api/graph", { ...base, gradcheck: true });
+  const res = await evaluate(endpoint, { ...base, gradcheck: true });
   return (res.gradcheck ?? []).find((c) => c.id === id);
 }
 
@@ -245,9 +247,9 @@ async function refreshDerivation(s) {
   if (have) return showDerivation(body, node.label, have, { onPath });
   showDerivation(body, node.label, null, { loading: true });
   try {
-    const req = { ...s.request.body, explain: [node.id] };
-    if (s.request.endpoint === "/api/network") req.explain = [node.id];
-    const res = await evaluate(s.request.endpoint, req);
+    // a network is explained at the parameters it shows (its spec): never trained again
+    const req = { ...(s.result.spec ?? s.request.body), explain: [node.id] };
+    const res = await evaluate(s.result.spec ? "/api/network" : s.request.endpoint, req);
     const d = res.derivations?.[node.id] ?? null;
     if (!derivationCache.has(s.result)) derivationCache.set(s.result, new Map());
     derivationCache.get(s.result).set(node.id, d);
@@ -267,10 +269,8 @@ function refreshTraining(s) {
 
 async function train(steps) {
   const { request, result } = store.get();
-  if (!request || request.endpoint !== "/api/network") return;
-  const body = { ...request.body, steps, params: result.params_after ?? result.params };
-  delete body.seed;
-  await run("/api/network", body, { keepLog: true });
+  if (!request || request.endpoint !== "/api/network" || !result.spec) return;
+  await run("/api/network/train", { ...result.spec, steps }, { keepLog: true });
 }
 
 // --- controls -----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export function createNetworkForm(form, { onRun }) {
   const lossEl = $("#net-loss");
   const errorBox = $("#net-error");
   let activations = ["sigmoid", "tanh", "relu"];
-  let base = null; // the loaded request: its params and steps are kept while the shape is the same
+  let base = null; // the loaded request: its params are kept while the shape is the same
 
   setLosses(["half_sse"]);
 
@@ -69,7 +69,6 @@ export function createNetworkForm(form, { onRun }) {
     $("#net-inputs").value = JSON.stringify(req.inputs ?? [[0.05, 0.1]]).replace(/,/g, ", ");
     $("#net-targets").value = JSON.stringify(req.targets ?? [[0.01, 0.99]]).replace(/,/g, ", ");
     $("#net-lr").value = String(req.learning_rate ?? 0.5);
-    $("#net-steps").value = String(req.steps ?? 1);
     $("#net-seed").value = req.seed ?? "";
     $("#net-view").value = req.view ?? "neurons";
     $("#net-biases").checked = !!req.train_biases;
@@ -91,8 +90,6 @@ export function createNetworkForm(form, { onRun }) {
     if (targets.value.length !== inputs.value.length) return fail("Give one target row per input row.");
     const lr = Number($("#net-lr").value);
     if (!Number.isFinite(lr) || lr < 0) return fail("The learning rate is a number ≥ 0.");
-    const steps = Number($("#net-steps").value);
-    if (!Number.isInteger(steps) || steps < 0 || steps > 10000) return fail("Steps: a whole number from 0 to 10000.");
     const acts = currentActs();
     const body = {
       layers: sizes,
@@ -103,14 +100,14 @@ export function createNetworkForm(form, { onRun }) {
       learning_rate: lr,
       train_biases: $("#net-biases").checked,
       view: $("#net-view").value,
-      steps,
     };
     const seed = $("#net-seed").value.trim();
     if (seed !== "") body.seed = Number(seed);
     else if (base && base.params && sameLayers(base.layers, sizes)) body.params = base.params;
     else if (base && Number.isInteger(base.seed)) body.seed = base.seed;
     else body.seed = 0;
-    if (base && base.explain) body.explain = base.explain;
+    // the loaded example's derivations name the nodes of its own view (w5, or W2)
+    if (base && base.explain && (base.view ?? "neurons") === body.view) body.explain = base.explain;
     errorBox.hidden = true;
     return { ok: true, body };
   }

@@ -39,9 +39,9 @@ function entries(params) {
 
 export function showParams(el, result) {
   clear(el);
-  const before = entries(result.params);
+  const before = entries(result.training?.params_before ?? result.params);
   if (!before.length) return;
-  const after = new Map(entries(result.params_after));
+  const after = new Map(result.training ? entries(result.params) : []);
   const table = h("table", { class: "params" });
   table.append(h("tr", {}, [h("th", { text: "param" }), h("th", { text: "before" }), h("th", { text: "after" }), h("th", { text: "change" })]));
   for (const [k, v] of before.slice(0, 200)) {

@@ -100,7 +100,6 @@ def seed_url(live_url: str) -> tuple[str, str]:
         "inputs": [[0.05, 0.1]],
         "targets": [[0.01, 0.99]],
         "learning_rate": 0.5,
-        "steps": 1,
     }
     req = base64.urlsafe_b64encode(json.dumps({"endpoint": "/api/network", "body": body}).encode())
     return f"{live_url}/#req={req.decode().rstrip('=')}", "/api/network"
@@ -321,7 +320,7 @@ def test_weight_derivation_and_training(page: Any, live_url: str) -> None:
     page.wait_for_selector("#derivation .katex")
     # one training step: the loss curve gets a point, the parameters change
     before = page.locator("#loss-chart .loss-line").count()
-    with page.expect_response(lambda r: r.url.endswith("/api/network")) as resp:
+    with page.expect_response(lambda r: r.url.endswith("/api/network/train")) as resp:
         page.get_by_role("button", name="One step").click()
     assert resp.value.ok
     page.wait_for_selector("#training-params table")
