@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from app.explain.document import add_v2
 from app.explain.patterns import edge_patterns, fan_out
 from app.graph.ops import REGISTRY, Array
 from app.graph.trace import Trace, jsonable
@@ -50,7 +51,7 @@ def trace_to_dict(trace: Trace) -> Json:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _document(trace)
+        return add_v2(_document(trace), trace)  # the v2 fields: names, LaTeX, the script
     finally:
         if paused:
             gc.enable()

@@ -125,6 +125,8 @@ def test_a_wrong_gradient_is_bad(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(REGISTRY, "exp", wrong)
     assert status("exp(x) * relu(y)", x=0.5, y=2.0)["x"][0] == "bad"
     assert status("exp(x) * relu(y)", x=0.5, y=0.0)["x"][0] == "ok"  # 0 * anything
+    # a kink elsewhere (max at a tie of y and z, which x does not reach) explains nothing
+    assert status("exp(x) * relu(y) + max(y, z)", x=0.5, y=2.0, z=2.0)["x"][0] == "bad"
 
 
 def refusal(text: str, **values: float) -> GraphError:

@@ -22,6 +22,7 @@ def client() -> TestClient:
         ("/api/graph", {"expression": "x", "values": {"float": "a"}}, "values.float"),
         ("/api/graph", {"expression": "x", "valus": {}}, "valus"),
         ("/api/graph", [1], "body"),
+        ("/api/network", {"layers": [2, 2], "inputs": [[1, 2]]}, "targets"),  # missing
         ("/api/network", {"layers": [2, 2], "activation": "foo", "inputs": [[1, 2]],
                           "targets": [[1, 2]]}, "activation"),
         ("/api/network", {"layers": [2, "2"], "inputs": [[1, 2]], "targets": [[1, 2]]},

@@ -35,18 +35,22 @@ def error_response(status: int, kind: str, message: str, **where: Any) -> Respon
     return Response(content, status_code=status, media_type="application/json")
 
 
-def _loc(loc: tuple[Any, ...], body: Any) -> str:
+def _loc(loc: tuple[Any, ...], body: Any, missing: bool = False) -> str:
     """Where in the request the problem is, as a dotted path of the body's own keys and list
     indices. Pydantic's location also names the members of a union it tried ("float",
     "function-after[check(), str]"): those are not in the body, so walking the body drops them
-    (and a key that happens to be called "float" is kept, because it is there)."""
+    (and a key that happens to be called "float" is kept, because it is there). A ``missing``
+    field is named although it is not in the body: that is the problem."""
     parts: list[str] = []
     at = body
-    for p in loc[1:] if loc[:1] == ("body",) else loc:
+    path = loc[1:] if loc[:1] == ("body",) else loc
+    for p in path:
         in_dict = isinstance(at, dict) and p in at
         in_list = isinstance(at, list) and isinstance(p, int) and 0 <= p < len(at)
         if in_dict or in_list:
             at = at[p]
+            parts.append(str(p))
+        elif missing and p is path[-1] and isinstance(at, dict):
             parts.append(str(p))
     return ".".join(parts) or "body"
 
@@ -54,7 +58,7 @@ def _loc(loc: tuple[Any, ...], body: Any) -> str:
 async def _validation(_req: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-    field = _loc(tuple(first.get("loc", ())), exc.body)
+    field = _loc(tuple(first.get("loc", ())), exc.body, first.get("type") == "missing")
     msg = str(first.get("msg", "invalid request"))
     if first.get("type") == "json_invalid":
         return error_response(422, "json", "the body is not valid JSON", field="body")

@@ -121,7 +121,9 @@ class InputsResult(BaseModel):
 
 
 class NodePublic(BaseModel):
-    """A node with its forward value and its gradient (null if no input reaches it)."""
+    """A node with its forward value and its gradient (null if no input reaches it), its names
+    and formula (LaTeX from the server's one renderer) and its place in the animation (those
+    absent above the document's script_max_nodes)."""
 
     id: str
     op: str
@@ -134,6 +136,14 @@ class NodePublic(BaseModel):
     shape: list[int]
     value: OutValue
     grad: OutValue | None
+    name: str | None = Field(None, description="display name: 'w5', '2', 'the product w5·h1'")
+    tex: str | None = Field(None, description="LaTeX name: w_5, E_{total}; w_5 h_1 (a gate)")
+    formula: str | None = Field(None, description="forward formula in LaTeX (null for a leaf)")
+    value_tex: str | None = Field(None, description="the forward step with its numbers")
+    depth: int | None = Field(None, description="0 for a leaf, else 1 + the deepest input")
+    fan_out: int | None = Field(None, description="edges leaving the node")
+    final_step: int | None = Field(None, description="the backward step in which its gradient "
+                                   "becomes final (null: it gets none)")
 
 
 class EdgePublic(BaseModel):
@@ -147,6 +157,59 @@ class EdgePublic(BaseModel):
     local_grad: OutValue | None
     grad: OutValue | None
     patterns: list[str]
+    local_tex: str | None = Field(None, description="symbol = formula = value; a Jacobian "
+                                  "edge: the VJP with names and what it carries")
+    chain_tex: str | None = Field(None, description="upstream × local = carried")
+    step: int | None = Field(None, description="the backward step in which it fires (null: it "
+                             "carries nothing)")
+
+
+class SayPublic(BaseModel):
+    """One sentence of narration: a message key and its params (node ids, numbers as text)."""
+
+    key: str
+    params: dict[str, object]
+
+
+class SayingPublic(BaseModel):
+    say: list[SayPublic]
+
+
+class LevelPublic(BaseModel):
+    """A forward level: the nodes of one depth."""
+
+    nodes: list[str]
+    say: list[SayPublic]
+
+
+class StepPublic(BaseModel):
+    """A backward step: ``node``'s gradient is complete and ``edges`` fire; ``final`` lists
+    every node whose gradient becomes final now; ``tex`` is the current-step strip."""
+
+    node: str
+    edges: list[int]
+    final: list[str]
+    tex: str | None
+    say: list[SayPublic]
+
+
+class PhasePublic(BaseModel):
+    """A run of backward steps: the seed's step1 (output layer) or step2 (hidden layers)."""
+
+    key: str
+    first: int
+    last: int
+
+
+class ScriptPublic(BaseModel):
+    """The animation: frame 0 shows forward level 0, frame k levels 0..k, then one frame per
+    backward step."""
+
+    start: SayingPublic
+    forward: list[LevelPublic]
+    backward: list[StepPublic]
+    done: SayingPublic
+    phases: list[PhasePublic]
 
 
 class LeafCheckPublic(BaseModel):
@@ -173,14 +236,22 @@ class WarningPublic(BaseModel):
 
 
 class GraphResult(BaseModel):
-    """The traced graph: every node's value and grad, every edge's local grad and grad."""
+    """The traced graph: every node's value and grad, every edge's local grad and grad, and
+    the animation's script (result document version 2, docs/design/plan.md)."""
 
+    version: int
     output: str
     seeded_with_ones: bool
     nodes: list[NodePublic]
     edges: list[EdgePublic]
     forward_order: list[str]
     backward_order: list[str]
+    tex_edges: bool = Field(description="false above tex_max_edges edges: the edges' LaTeX and "
+                            "the steps' strips are then null")
+    tex_max_edges: int
+    script_max_nodes: int
+    script: ScriptPublic | None = Field(description="null above script_max_nodes nodes, and "
+                                        "then the nodes and edges have no v2 field")
     warnings: list[WarningPublic] = []
     gradcheck: list[LeafCheckPublic] | None = None
     derivations: dict[str, dict[str, object]] | None = None

@@ -111,8 +111,11 @@ def check_edge(
     detail = (f" (the upstream gradient {_num(upstream.item())} times the local derivative "
               f"{_num(local.item())})" if local is not None and local.size == 1
               and upstream.size == 1 else "")
+    what = _what(down)
+    why = (": beyond float64's range" if what == "infinite"
+           else ": an intermediate result overflowed float64")
     raise GraphError(f"{_subject(graph, node)}: the gradient flowing back to {names[slot]} is "
-                     f"{_what(down)}{detail}: beyond float64's range", node.id, kind="numeric")
+                     f"{what}{detail}{why}", node.id, kind="numeric")
 
 
 def check_gradient(graph: Graph, node: Node, g: Array, uses: int) -> None:

@@ -62,10 +62,24 @@ def _pieces(graph: Graph, values: Mapping[str, Array]) -> dict[str, Array]:
     return out
 
 
-def _kink(trace: Trace, at: Mapping[str, Array], sides: list[dict[str, Array]]) -> str | None:
-    """The first piecewise node at a kink at x, or whose piece differs at x +- h."""
+def _downstream(graph: Graph, leaf: str) -> set[str]:
+    """The nodes whose value depends on ``leaf``."""
+    reach = {leaf}
+    for node in graph.nodes:
+        if any(i in reach for i in node.inputs):
+            reach.add(node.id)
+    return reach
+
+
+def _kink(
+    trace: Trace, at: Mapping[str, Array], sides: list[dict[str, Array]], reach: set[str]
+) -> str | None:
+    """The first piecewise node that depends on the leaf and is at a kink at x, or whose piece
+    differs at x +- h."""
     graph = trace.graph
     for nid, piece in at.items():
+        if nid not in reach:
+            continue
         node = graph.node(nid)
         if np.any(piece == 0):
             ins = [trace.values[i] for i in node.inputs]
@@ -89,6 +103,7 @@ def gradcheck(trace: Trace, max_cost: int = 2_000_000) -> list[LeafCheck]:
     checks = []
     for node in graph.inputs:
         x = leaves[node.id]
+        reach = _downstream(graph, node.id)
         analytic = trace.grads[node.id]
         numeric = np.zeros_like(x)
         rel = 0.0
@@ -114,7 +129,7 @@ def gradcheck(trace: Trace, max_cost: int = 2_000_000) -> list[LeafCheck]:
                 verdicts.append(("inconclusive", f"a step of {h:g} from {node.id} leaves the "
                                  "function's domain"))
             elif err > TOLERANCE:
-                kink = _kink(trace, at, sides)
+                kink = _kink(trace, at, sides, reach)
                 verdicts.append(("inconclusive", f"{node.id} is at a point where the function "
                                  f"is not differentiable: {kink}") if kink else ("bad", None))
         status, reason = _combine(verdicts)
