@@ -8,6 +8,7 @@ tests/test_exercises_kinds.py checks them against closed forms.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -82,8 +83,20 @@ def roundings(x: float) -> set[str]:
 
 
 def numbers_in(text: str) -> set[str]:
-    # digits that are not part of a name (w5, w_5, E_{o_1}, mul#1)
-    return set(re.findall(r"(?<![\w#.{])(?<!_\{)\d+(?:\.\d+)?", text))
+    """The numbers a text shows, as plain decimals: digits that are not part of a name (w5,
+    w_5, E_{o_1}, mul#1), with a power of ten applied (4.386 \\times 10^{-5}, 4.386×10⁻⁵)."""
+    out = set()
+    for mantissa, power, sup in re.findall(
+            r"(?<![\w#.{])(?<!_\{)(\d+(?:\.\d+)?)"
+            r"(?:\s*(?:\\times\s*|×)10(?:\^\{(-?\d+)\}|([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?", text):
+        k = power or sup.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+        out.add(format(Decimal(mantissa).scaleb(int(k)), "f") if k else mantissa)
+    return out
+
+
+def test_numbers_in() -> None:
+    assert numbers_in("w_5 = 0.4, x = 4.386 \\times 10^{-5}, y = 2×10⁶, E_{o_1}") == {
+        "0.4", "0.00004386", "2000000"}
 
 
 def test_every_kind_is_listed(client: TestClient) -> None:
@@ -123,6 +136,8 @@ def test_the_traced_values_score_full_marks(client: TestClient, kind: str, seed:
     for blank in problem["blanks"]:
         assert list(np.shape(answers[blank["key"]])) == blank["shape"], blank
         assert blank["prompt"] and "#" not in blank["prompt"], blank
+    # no two questions read the same (one use of x is not x's whole gradient)
+    assert len({b["prompt"] for b in problem["blanks"]}) == len(problem["blanks"])
     result = check(client, kind, {"seed": seed, "answers": answers})
     assert result["score"] == {"right": len(answers), "total": len(answers)}
     for key, r in result["results"].items():

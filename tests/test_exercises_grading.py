@@ -74,6 +74,9 @@ def test_shapes_and_marking() -> None:
     ("w_1 x_1 + b_1", 1.0, False), ("E_{o_1}", 1.0, False), ("mul#1", 1.0, False),
     ("w1 = 3", 1.0, False), ("[z_3 > 0]", 0.0, True), ("[z_3 > 0]", 3.0, False),
     ("\\frac{1}{2}", 0.5, False), ("q^{2}", 2.0, True),
+    ("= 4.386 \\times 10^{-5}", 0.000043857, True), ("= 4.386×10⁻⁵", 0.000043857, True),
+    ("= 4.386 \\times 10^{-5}", 4.386, False), ("= 4.386 \\times 10^{-5}", 0.0004386, False),
+    ("= 1.5 \\times 10^{6}", 1_500_000.0, True), ("10^{-5}", 10.0, True),
 ])
 def test_leaks(text: str, expected: float, leak: bool) -> None:
     assert leaks(text, np.asarray(expected)) is leak

@@ -13,6 +13,7 @@ from __future__ import annotations
 from app.exercises.document import Document
 from app.exercises.draw import Draw
 from app.exercises.spec import Ask, Spec, default_prompt
+from app.explain.latex import num
 
 PROGRAM = ("h1 = sigmoid(z1)\nh2 = tanh(z2)\nh3 = relu(z3)\nh4 = leaky_relu(z4, {alpha})\n"
            "h5 = elu(z5, 1)\nh6 = max(z6, z7)\nf = h1 + h2 + h3 + h4 + h5 + h6")
@@ -27,9 +28,10 @@ def _ask(doc: Document) -> list[Ask]:
     for source, target in EDGES:
         e = doc.edge(source, target)
         key = f"local:{source}->{target}#{e['slot']}"
-        formula = f"{doc.tex(target)} = {doc.formula(target)}"
-        formula += "".join(f", \\; \\{p} = {v:g}" for p, v in doc.nodes[target]["params"].items())
-        asks.append(Ask(key, f"{default_prompt(doc, key)}, \\quad {formula}"))
+        params = doc.nodes[target]["params"].items()  # leaky ReLU's and ELU's alpha
+        given = "".join(f", \\; \\{p} = {num(v)}" for p, v in params)
+        asks.append(Ask(key, f"{default_prompt(doc, key)}, \\quad {doc.nodes[target]['formula']}"
+                             f"{given}"))
     return asks
 
 

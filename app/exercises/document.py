@@ -22,13 +22,13 @@ them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from app.explain.derivation import latex_name
+from app.explain import latex
+from app.explain.templates import fill
 from app.graph import REGISTRY
 from app.graph.ops import VARIADIC, Array
 
@@ -120,32 +120,33 @@ class Document:
         return _array(found)
 
     def tex(self, node: str) -> str:
-        """The node's LaTeX name: the document's own (``tex``, result document v2) where it
-        has one. Until then: a named node's name (w_5, E_{total}), a constant's value, and an
-        unnamed gate's formula from the op registry's template (w_5 \\cdot h_1)."""
-        n = self.nodes[node]
-        if n.get("tex"):
-            return str(n["tex"])
-        if n["named"]:
-            return latex_name(node)
-        if n["op"] == "const":
-            return fmt_num(float(n["value"]))
-        op = REGISTRY[n["op"]]
-        return fill(op.latex.split(" = ")[0], [self.tex(i) for i in n["inputs"]], "",
-                    variadic=op.arity == VARIADIC)
+        """The node's LaTeX name, as the document writes it: w_5, E_{total}, 2 (a constant),
+        w_5 h_1 (an unnamed gate)."""
+        return str(self.nodes[node]["tex"])
 
     def name(self, node: str) -> str:
-        """What prose calls the node: the document's ``name`` (v2: "the product w5·h1"), else
-        its id."""
-        return str(self.nodes[node].get("name") or node)
+        """What prose calls the node: "w5", "the product w5·h1"."""
+        return str(self.nodes[node]["name"])
 
     def formula(self, node: str) -> str:
-        """The right side of a gate's forward formula with its inputs' names: the op
-        registry's template (\\sigma(z_1) = \\frac{1}{1 + e^{-z_1}}, w_1 x_1 + w_2 x_2 + b_1)."""
-        n = self.nodes[node]
-        op = REGISTRY[n["op"]]
-        return fill(op.latex, [self.tex(i) for i in n["inputs"]], self.tex(node),
-                    variadic=op.arity == VARIADIC)
+        """The right side of a gate's forward formula, as the document writes it
+        (\\sigma(z_1) = \\frac{1}{1 + e^{-z_1}} for h_1; w_1 x_1 for the product w1·x1)."""
+        formula, prefix = str(self.nodes[node]["formula"]), self.tex(node) + " = "
+        return formula[len(prefix):] if formula.startswith(prefix) else formula
+
+    def partial(self, edge: Json) -> str:
+        """The edge's local derivative (or, for a Jacobian edge, its vector-Jacobian product
+        with the upstream gradient written \\bar{y}): the op's template for the slot filled
+        with the nodes' names by the document's own renderer (app.explain.templates)."""
+        target = self.nodes[edge["target"]]
+        op = REGISTRY[target["op"]]
+        consts = tuple(float(self.nodes[i]["value"])
+                       if self.nodes[i]["op"] == "const" and not self.nodes[i]["shape"]
+                       else None for i in target["inputs"])
+        return fill(op.dlatex_for(edge["slot"]), [self.tex(i) for i in target["inputs"]],
+                    self.tex(target["id"]), variadic=op.arity == VARIADIC,
+                    consts=consts if any(c is not None for c in consts) else (),
+                    slot=edge["slot"])
 
     def edge(self, source: str, target: str) -> Json:
         """The first edge from ``source`` into ``target``; LookupError if there is none."""
@@ -156,43 +157,11 @@ class Document:
 
     def symbol(self, node: str) -> str:
         """d output / d node: a fraction for a scalar node, a nabla for an array."""
-        out = self.tex(self.output)
-        if self.nodes[node]["shape"]:
-            return f"\\nabla_{{{self.tex(node)}}} {out}"
-        return frac(out, self.tex(node))
+        return self.d(self.output, node)
 
-
-def frac(top: str, bottom: str) -> str:
-    return f"\\frac{{\\partial {_paren(top)}}}{{\\partial {_paren(bottom)}}}"
-
-
-def _paren(tex: str) -> str:
-    """Parenthesize a formula that has an operator or a space (a product w_5 \\cdot h_1)."""
-    return f"\\left({tex}\\right)" if " " in tex else tex
-
-
-def fill(template: str, inputs: list[str], output: str, variadic: bool = False) -> str:
-    """An op's LaTeX template with #0, #1, ... replaced by the inputs' names and #y by the
-    output's, in one pass; a variadic op's ``#0 + #1`` takes every input. A sum inside any
-    other op is parenthesized."""
-    if variadic and len(inputs) > 2 and "#0" in template and "#1" in template:
-        sep = template[template.index("#0") + 2:template.index("#1")]
-        template = template.replace("#1", sep.join(f"#{i}" for i in range(1, len(inputs))))
-    in_sum = template.startswith("#0 + ")
-
-    def name(m: re.Match[str]) -> str:
-        if m[1] == "y":
-            return output
-        tex = inputs[int(m[1])]
-        return tex if in_sum or not (" + " in tex or " - " in tex) else f"\\left({tex}\\right)"
-
-    return re.sub(r"#(y|\d+)", name, template)
-
-
-def fmt_num(v: float) -> str:
-    """4 significant digits in plain decimal notation, trailing zeros dropped: 0.08217, -4,
-    0.0004386 (never scientific, so that every digit shown is a digit of the number)."""
-    if v == 0:
-        return "0"
-    text = np.format_float_positional(v, precision=4, unique=False, fractional=False, trim="-")
-    return str(text)
+    def d(self, top: str, below: str) -> str:
+        """d top / d below: \\nabla_{below} top for an array below a scalar, else a fraction
+        (elementwise between arrays)."""
+        if self.nodes[below]["shape"] and not self.nodes[top]["shape"]:
+            return latex.nabla(self.tex(below), self.tex(top))
+        return latex.frac(self.tex(top), self.tex(below))

@@ -37,8 +37,11 @@ from app.graph.ops import Array
 REL = 1e-3
 MIN_DIGITS = 2
 _NUMBER = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
-# a number in a hint: digits not part of a name (w5, w_5, E_{o_1}, mul#1)
-_TOKEN = re.compile(r"(?<![A-Za-z_#\d.])(?<!_\{)\d+(?:\.\d+)?")
+# a number in a hint: digits not part of a name (w5, w_5, E_{o_1}, mul#1), with the power of
+# ten the document writes beyond 1e-4 <= |x| < 1e6 (4.386 \times 10^{-5}, or 4.386×10⁻⁵ in text)
+_TOKEN = re.compile(r"(?<![A-Za-z_#\d.])(?<!_\{)(\d+(?:\.\d+)?)"
+                    r"(?:\s*(?:\\times\s*|×)10(?:\^\{(-?\d+)\}|([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?")
+_SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
 Raw = str | int | float
 RawAnswer = Raw | Sequence[Raw] | Sequence[Sequence[Raw]]
@@ -145,8 +148,9 @@ def leaks(text: str, expected: Array) -> bool:
     0.2009: the hint of w+ must not show w when w+ rounds to it). The digits of a name (w5,
     w_5, E_{o_1}, mul#1) are not numbers."""
     targets = [abs(float(e)) for e in np.ravel(expected)]
-    for token in _TOKEN.findall(text):
-        t = typed(token)
+    for mantissa, power, superscript in _TOKEN.findall(text):
+        exponent = power or superscript.translate(_SUPERSCRIPTS)
+        t = typed(f"{mantissa}e{exponent}" if exponent else mantissa)
         padded = Typed(t.value, t.place - (MIN_DIGITS - t.digits), MIN_DIGITS)
         if any(accepts(t, e) or (0 < t.digits < MIN_DIGITS and accepts(padded, e))
                for e in targets):

@@ -1,21 +1,23 @@
 """Hints: the gate pattern, the formula of the step and the numbers to plug in, never the answer.
 
-A hint is read off the traced document, like the expected value:
+A hint is read off the traced document, like the expected value, and written with the
+document's own LaTeX renderer (app.explain.latex, app.explain.templates) and names:
 
-- ``value:z1``: the node's forward formula from the op registry (z_1 = w_1 x_1 + w_2 x_2 + b_1)
-  and the values of its inputs;
+- ``value:z1``: the node's forward formula (z_1 = w_1 x_1 + w_2 x_2 + b_1) and the values of
+  its inputs;
 - ``local:s->t#k``: the op's local-derivative template for input k, filled with the nodes'
   names (o_1(1 - o_1)), and the values it needs (o_1 = 0.7514);
 - ``carried:s->t#k``: upstream times local, d out / d t times that template; for a Jacobian
-  edge (matmul) the op's vector-Jacobian product with the upstream gradient in it (2 q x^T);
+  edge (matmul) the op's vector-Jacobian product with the upstream gradient in it;
 - ``grad:n``: the sum of what its uses carry (fan-out: one term per use);
 - ``update:w``: w+ = w - alpha dE/dw with w, alpha and the gradient.
 
-Numbers are shown with 4 significant digits, enough for an answer within the checker's
-relative 1e-3. Before a hint is served, every piece of it that shows a number the checker would
-accept as the answer (grading.leaks: a rounding of the expected value, or the value itself, as
-when the upstream gradient of an add gate IS the answer) is left out; the sentences have no
-digits at all. ``worked`` is the full line with the result, for once the answer is known.
+Numbers are shown with 4 significant digits (the document's rule), enough for an answer within
+the checker's relative 1e-3. Before a hint is served, every piece of it that shows a number the
+checker would accept as the answer (grading.leaks: a rounding of the expected value, or the
+value itself, as when the upstream gradient of an add gate IS the answer) is left out; the
+sentences have no digits at all. ``worked`` is the full line with the result, for once the
+answer is known.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from app.exercises.document import Document, Key, fill, fmt_num, frac
+from app.exercises.document import Document, Key
 from app.exercises.grading import leaks
+from app.explain import latex
+from app.explain.templates import UPSTREAM
 from app.graph import REGISTRY
-from app.graph.ops import VARIADIC, Array
+from app.graph.ops import Array
 
 Json = dict[str, Any]
 
@@ -52,24 +56,8 @@ PATTERNS = {
     "fan-out": "fan-out: this value is used more than once, so its gradient is the sum of what "
     "comes back along each use.",
 }
-UPSTREAM = "\\bar{y}"  # the upstream gradient in a Jacobian op's VJP template
 
 Number = tuple[str, str, Array]  # (plain name, LaTeX name, value)
-
-
-def tex_value(v: Array) -> str:
-    if v.ndim == 0:
-        return fmt_num(float(v))
-    if v.ndim == 1:
-        return "[" + ", ".join(fmt_num(float(x)) for x in v) + "]"
-    rows = " \\\\ ".join(" & ".join(fmt_num(float(x)) for x in row) for row in v)
-    return f"\\begin{{bmatrix}} {rows} \\end{{bmatrix}}"
-
-
-def text_value(v: Array) -> str:
-    if v.ndim == 0:
-        return fmt_num(float(v))
-    return "[" + ", ".join(text_value(x) for x in v) + "]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,39 +72,40 @@ class Hint:
         """``{key, patterns, text, tex}`` with every piece that would give the answer away
         left out (see the module docstring)."""
         numbers = [(name, tex, v) for name, tex, v in self.numbers
-                   if not leaks(f"{name} {tex} {tex_value(v)}", expected)]
+                   if not leaks(f"{name} {tex} {latex.value(v)} {latex.value_text(v)}",
+                                expected)]
         pieces = [f"{self.symbol} = {self.formula}",
-                  *(f"{tex} = {tex_value(v)}" for _, tex, v in numbers)]
+                  *(f"{tex} = {latex.value(v)}" for _, tex, v in numbers)]
         text = " ".join([SENTENCES[self.key], *(PATTERNS[p] for p in self.patterns)])
         if numbers:
-            text += " Plug in: " + ", ".join(f"{n} = {text_value(v)}" for n, _, v in numbers)
-            text += "."
+            text += " Plug in: " + ", ".join(f"{n} = {latex.value_text(v)}"
+                                             for n, _, v in numbers) + "."
         return {"key": self.key, "patterns": list(self.patterns), "text": text,
                 "tex": ", \\quad ".join(p for p in pieces if not leaks(p, expected))}
 
     def worked(self, expected: Array) -> str:
         """The whole line with its result: symbol = formula = value, and the numbers used."""
-        line = f"{self.symbol} = {self.formula} = {tex_value(expected)}"
-        return ", \\quad ".join([line, *(f"{t} = {tex_value(v)}" for _, t, v in self.numbers)])
+        line = f"{self.symbol} = {self.formula} = {latex.value(expected)}"
+        return ", \\quad ".join([line, *(f"{t} = {latex.value(v)}" for _, t, v in self.numbers)])
 
 
 def hint(doc: Document, key: str) -> Hint:
     """The hint for one blank of the document (see the module docstring)."""
     k = Key.parse(key)
     if k.kind == "value":
-        return _value(doc, k.node)
+        inputs = tuple(_named(doc, i) for i in _frontier(doc, k.node))
+        return Hint("hint.value", (), doc.tex(k.node), doc.formula(k.node), inputs)
     if k.kind == "update":
         return _update(doc, k.node)
     if k.kind == "grad":
         return _grad(doc, k.node)
     edge = doc.edges[(k.node, k.target or "", k.slot or 0)]
     if k.kind == "local":
-        formula, numbers = _local(doc, edge)
-        return Hint("hint.local", _gates(edge), frac(doc.tex(edge["target"]), doc.tex(k.node)),
-                    formula, tuple(numbers))
-    formula, numbers = _carried(doc, edge)
-    return Hint("hint.carried", _gates(edge), _carried_symbol(doc, edge), formula,
-                tuple(numbers))
+        return Hint("hint.local", _gates(edge), doc.d(edge["target"], k.node),
+                    doc.partial(edge), tuple(_operands(doc, edge)))
+    formula, used = _carried(doc, edge)
+    symbol = latex.product([doc.symbol(edge["target"]), doc.d(edge["target"], k.node)])
+    return Hint("hint.carried", _gates(edge), symbol, formula, tuple(used))
 
 
 def _gates(edge: Json) -> tuple[str, ...]:
@@ -146,27 +135,17 @@ def _frontier(doc: Document, node: str) -> list[str]:
     return out
 
 
-def _value(doc: Document, node: str) -> Hint:
-    numbers = tuple(_named(doc, i) for i in _frontier(doc, node))
-    return Hint("hint.value", (), doc.tex(node), doc.formula(node), numbers)
-
-
-def _local(doc: Document, edge: Json) -> tuple[str, list[Number]]:
-    """The local-derivative (or VJP) template of the edge filled with names, and the nodes'
-    values and the op's parameters that it uses."""
+def _operands(doc: Document, edge: Json) -> list[Number]:
+    """The values an edge's local-derivative template uses (its #0, #1... and #y) and the op's
+    parameters it names (alpha)."""
     target = doc.nodes[edge["target"]]
-    op = REGISTRY[target["op"]]
-    inputs = target["inputs"]
-    template = op.dlatex_for(edge["slot"])
-    formula = fill(template, [doc.tex(i) for i in inputs], doc.tex(target["id"]),
-                   variadic=op.arity == VARIADIC)
-    used = [i for j, i in enumerate(inputs) if f"#{j}" in template]
+    template = REGISTRY[target["op"]].dlatex_for(edge["slot"])
+    used = [i for j, i in enumerate(target["inputs"]) if f"#{j}" in template]
     if "#y" in template:
         used.append(target["id"])
     numbers = [_named(doc, i) for i in dict.fromkeys(used) if not _literal(doc, i)]
-    numbers += [(p, f"\\{p}", np.asarray(float(v))) for p, v in target["params"].items()
-                if f"\\{p}" in template]
-    return formula, numbers
+    return numbers + [(p, f"\\{p}", np.asarray(float(v))) for p, v in target["params"].items()
+                      if f"\\{p}" in template]
 
 
 def _upstream(doc: Document, node: str) -> Number | None:
@@ -179,24 +158,15 @@ def _upstream(doc: Document, node: str) -> Number | None:
 
 
 def _carried(doc: Document, edge: Json) -> tuple[str, list[Number]]:
-    local, numbers = _local(doc, edge)
+    """Upstream times local (a product; a vector-Jacobian product for a Jacobian edge)."""
+    local, numbers = doc.partial(edge), _operands(doc, edge)
     up = _upstream(doc, edge["target"])
+    if UPSTREAM in local:
+        return local.replace(UPSTREAM, up[1] if up else "1"), [*([up] if up else []), *numbers]
     if up is None:
-        return local.replace(UPSTREAM, "1"), numbers
-    if UPSTREAM in local:  # a vector-Jacobian product: the upstream gradient is inside it
-        return local.replace(UPSTREAM, up[1]), [up, *numbers]
-    times = " \\odot " if doc.nodes[edge["target"]]["shape"] else " \\cdot "
-    if " + " in local or " - " in local:
-        local = f"\\left({local}\\right)"
-    return f"{up[1]}{times}{local}", [up, *numbers]
-
-
-def _carried_symbol(doc: Document, edge: Json) -> str:
-    """What flows back along the edge: d out / d target times d target / d source."""
-    target, source = doc.tex(edge["target"]), doc.tex(edge["source"])
-    if edge["target"] == doc.output:
-        return frac(target, source)
-    return f"{doc.symbol(edge['target'])} \\cdot {frac(target, source)}"
+        return local, numbers
+    times = "\\odot" if doc.nodes[edge["target"]]["shape"] else "\\cdot"
+    return latex.product([up[1], local], times), [up, *numbers]
 
 
 def _grad(doc: Document, node: str) -> Hint:

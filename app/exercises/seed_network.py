@@ -16,9 +16,10 @@ written here: the keys are always the document's own.
 
 from __future__ import annotations
 
-from app.exercises.document import Document, frac
+from app.exercises.document import Document
 from app.exercises.draw import Draw
 from app.exercises.spec import Ask, Spec
+from app.explain.latex import frac
 from app.network_examples import SEED_PARAMS
 
 SEED_DATA = {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]], "learning_rate": 0.5}

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.exercises.document import Document, Key, frac
+from app.exercises.document import Document, Key
+from app.explain.latex import product
 
 Json = dict[str, Any]
 
@@ -35,7 +36,8 @@ def default_prompt(doc: Document, key: str) -> str:
     """The question of a blank in LaTeX with the graph's names: z_1 (its value),
     \\frac{\\partial E_{total}}{\\partial w_5} (a gradient; \\nabla_{W} f for an array),
     \\frac{\\partial o_1}{\\partial z_3} (a local gradient), upstream times local (what an
-    edge carries), {w_5}^+ (an update)."""
+    edge carries: \\frac{\\partial f}{\\partial a} \\cdot \\frac{\\partial a}{\\partial x}),
+    {w_5}^+ (an update)."""
     k = Key.parse(key)
     if k.kind == "value":
         return doc.tex(k.node)
@@ -43,9 +45,9 @@ def default_prompt(doc: Document, key: str) -> str:
         return doc.symbol(k.node)
     if k.kind == "update":
         return f"{{{doc.tex(k.node)}}}^+"
-    target = k.target or ""
-    local = frac(doc.tex(target), doc.tex(k.node))
-    if k.kind == "local" or target == doc.output:
+    local = doc.d(k.target or "", k.node)
+    if k.kind == "local":
         return local
-    return f"{doc.symbol(target)} \\cdot {local}"
-
+    # upstream times local, even at the output (df/df = 1): the prompt of one use of x must
+    # not read like x's whole gradient df/dx
+    return product([doc.symbol(k.target or ""), local])
