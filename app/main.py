@@ -13,7 +13,7 @@ from app import __version__
 from app.api import errors
 from app.api.body_limit import BodyLimit
 from app.api.compute import Compute
-from app.api.routes import docs, graph, meta, network, pages
+from app.api.routes import docs, exercises, graph, meta, network, pages
 from app.api.security import SecurityHeaders
 from app.limits import Limits
 from app.paths import STATIC_DIR
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(graph.router)
     app.include_router(network.router)
+    app.include_router(exercises.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

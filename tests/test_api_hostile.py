@@ -104,6 +104,69 @@ case("too-many-inputs", graph([X, {"id": "y", "op": "add", "inputs": ["x"] * 100
 case("node-not-object", {"graph": {"nodes": [1], "output": "x"}})
 
 
+# --- practice: /api/exercises (issue 11) -------------------------------------------------------
+# (name, path, body): a GET when body is None, else a POST of the body to the path
+EXERCISE_CASES: list[tuple[str, str, Any]] = []
+CHECK = "/api/exercises/seed-network/check"
+
+
+def exercise(name: str, path: str, body: Any = None) -> None:
+    EXERCISE_CASES.append((name, path, body))
+
+
+def answers(**kw: Any) -> dict[str, Any]:
+    return {"seed": 0, "answers": {k.replace("__", ":"): v for k, v in kw.items()}}
+
+
+exercise("unknown-exercise", "/api/exercises/nope")
+exercise("exercise-path-traversal", "/api/exercises/..%2F..%2Fetc%2Fpasswd")
+exercise("exercise-id-injection", "/api/exercises/gates%27%3B--")
+exercise("seed-negative", "/api/exercises/gates?seed=-1")
+exercise("seed-too-big", "/api/exercises/gates?seed=4294967296")
+exercise("seed-huge", "/api/exercises/gates?seed=" + "9" * 5000)
+exercise("seed-float", "/api/exercises/gates?seed=1.5")
+exercise("seed-text", "/api/exercises/gates?seed=abc")
+exercise("seed-nan", "/api/exercises/gates?seed=NaN")
+exercise("check-unknown-exercise", "/api/exercises/nope/check", answers(grad__o1=1))
+exercise("check-unknown-key", CHECK, answers(grad__nope=1))
+exercise("check-unknown-reveal", CHECK, {"seed": 0, "reveal": ["grad:nope"]})
+exercise("check-long-key", CHECK, {"seed": 0, "answers": {"k" * 5000: 1}})
+exercise("check-surrogate-key", CHECK, b'{"seed": 0, "answers": {"\\ud800": 1}}')
+exercise("check-nan", CHECK, b'{"seed": 0, "answers": {"grad:o1": NaN}}')
+exercise("check-infinity", CHECK, b'{"seed": 0, "answers": {"grad:o1": Infinity}}')
+exercise("check-nan-in-list", CHECK, b'{"seed": 0, "answers": {"grad:o1": [1, NaN]}}')
+exercise("check-nan-string", CHECK, answers(grad__o1="NaN"))
+exercise("check-inf-string", CHECK, answers(grad__o1="inf"))
+exercise("check-overflow-string", CHECK, answers(grad__o1="1e999"))
+exercise("check-huge-number", CHECK, b'{"seed": 0, "answers": {"grad:o1": 1e400}}')
+exercise("check-text", CHECK, answers(grad__o1="zero point eight"))
+exercise("check-hex", CHECK, answers(grad__o1="0x1f"))
+exercise("check-comma", CHECK, answers(grad__o1="0,82"))
+exercise("check-spaces", CHECK, answers(grad__o1=" 0.82 "))
+exercise("check-long-digits", CHECK, answers(grad__o1="0." + "1" * 5000))
+exercise("check-bool", CHECK, answers(grad__o1=True))
+exercise("check-null", CHECK, answers(grad__o1=None))
+exercise("check-object", CHECK, answers(grad__o1={"v": 1}))
+exercise("check-huge-list", CHECK, answers(grad__o1=[0.1] * 100_000))
+exercise("check-wide-matrix", CHECK, answers(grad__o1=[[0.1] * 33] * 2))
+exercise("check-3d", CHECK, answers(grad__o1=[[[0.1]]]))
+exercise("check-ragged", CHECK, answers(grad__o1=[[0.1, 0.2], [0.3]]))
+exercise("check-empty-list", CHECK, answers(grad__o1=[]))
+exercise("check-too-many-answers", CHECK, {"seed": 0, "answers": {f"k{i}": 1 for i in range(65)}})
+exercise("check-no-seed", CHECK, {"answers": {"grad:o1": 1}})
+exercise("check-seed-string", CHECK, {"seed": "0", "answers": {}})
+exercise("check-seed-float", CHECK, {"seed": 0.5, "answers": {}})
+exercise("check-seed-bool", CHECK, {"seed": True, "answers": {}})
+exercise("check-seed-negative", CHECK, {"seed": -1, "answers": {}})
+exercise("check-seed-big", CHECK, {"seed": 2**64, "answers": {}})
+exercise("check-extra-field", CHECK, {"seed": 0, "answers": {}, "evil": 1})
+exercise("check-answers-list", CHECK, {"seed": 0, "answers": [1, 2]})
+exercise("check-reveal-string", CHECK, {"seed": 0, "reveal": "grad:o1"})
+exercise("check-reveal-huge", CHECK, {"seed": 0, "reveal": ["grad:o1"] * 100_000})
+exercise("check-not-json", CHECK, b"grad:o1=0.7")
+exercise("check-empty-body", CHECK, b"")
+
+
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     return TestClient(create_app(), raise_server_exceptions=False)
@@ -170,3 +233,25 @@ def test_wrong_method_and_unknown_route(client: TestClient) -> None:
 def test_an_error_about_text_with_a_lone_surrogate_is_still_json() -> None:
     body = json.loads(error_response(422, "graph", "bad \ud800 text", node="\udfff").body)
     assert body["error"]["message"] == "bad ? text" and body["error"]["node"] == "?"
+
+
+def test_there_are_at_least_40_exercise_cases() -> None:
+    assert len(EXERCISE_CASES) >= 40
+
+
+@pytest.mark.parametrize(("name", "path", "body"), EXERCISE_CASES,
+                         ids=[c[0] for c in EXERCISE_CASES])
+def test_hostile_exercise_request_gets_a_clear_4xx_fast(client: TestClient, name: str,
+                                                       path: str, body: Any) -> None:
+    start = time.perf_counter()
+    if body is None:
+        r = client.get(path)
+    else:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        r = client.post(path, content=raw, headers={"content-type": "application/json"})
+    elapsed = time.perf_counter() - start
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    err = r.json()["error"]
+    assert err["kind"] and len(err["message"]) > 5
+    assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
+    assert client.get("/api/exercises/gates?seed=1").status_code == 200

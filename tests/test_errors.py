@@ -36,3 +36,10 @@ def test_the_field_is_a_path_in_the_body(client: TestClient, path: str, body: ob
     error = r.json()["error"]
     assert error["field"] == field
     assert error["message"].startswith(f"{field}: ")
+
+
+def test_a_long_key_is_not_echoed_whole(client: TestClient) -> None:
+    key = "k" * 5_000
+    r = client.post("/api/graph", json={"expression": "x", "values": {"x": 1, key: "a"}})
+    assert r.status_code == 422, r.text
+    assert len(r.json()["error"]["field"]) < 60 and len(r.content) < 1_000

@@ -53,7 +53,7 @@ def _loc(loc: tuple[Any, ...], body: Any, missing: bool = False) -> str:
             parts.append(str(p))
         elif missing and p is path[-1] and isinstance(at, dict):
             parts.append(str(p))
-    return ".".join(parts) or "body"
+    return ".".join(p if len(p) <= 40 else p[:37] + "..." for p in parts) or "body"
 
 
 def validation_message(errors: Sequence[Any], body: Any) -> tuple[str, str]:
