@@ -5,7 +5,6 @@ repository (the notebooks are committed without outputs)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import nbformat
@@ -46,10 +45,10 @@ def test_the_seed_network_notebook_runs(tmp_path: Path) -> None:
     assert (tmp_path / "seed-network.html").is_file()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
-                    reason="PyTorch is not installed (scripts/test installs the CPU wheel from "
-                    "/opt/wheels where it is on disk): the PyTorch notebook needs it")
 def test_the_pytorch_notebook_runs(tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="PyTorch is not installed (scripts/test installs the CPU "
+                        "wheel from /opt/wheels where it is on disk): the PyTorch notebook "
+                        "needs it")
     nb = _run("pytorch-mlp.ipynb", tmp_path)
     text = _text(nb)
     assert "fc1.weight  shape [3, 2]  agrees with PyTorch to 1e-12: True" in text
