@@ -1,9 +1,10 @@
 """``chainrule.from_torch``: a small PyTorch function or module on Chainrule's graph, checked
 against PyTorch's own backward pass.
 
-    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
-    r = chainrule.from_torch(lambda x, t: F.mse_loss(model(x), t), x, t)
-    r.grad["fc1.weight"]          # (with named layers) Chainrule's gradient, equal to torch's
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2))
+    r = chainrule.from_torch(model, x)      # x: a batch, one sample per row
+    r.grad["0.weight"]          # Chainrule's gradient of sum(model(x)), equal to torch's
+    r.torch_check               # per input: its relative difference from torch's
 
 torch is imported here only when the function is called (``pip install 'chainrule[torch]'``).
 """
