@@ -122,6 +122,12 @@ class Result:
     def output(self) -> str:
         return str(self.document["output"])
 
+    @property
+    def output_name(self) -> str:
+        """The output as a learner reads it (its display name: "E_total", "f"; never an id
+        such as mul#1)."""
+        return self.nodes[self.output].name or self.output
+
     @cached_property
     def nodes(self) -> dict[str, Node]:
         """Every node by id, in forward (topological) order."""
@@ -167,8 +173,8 @@ class Result:
         return found
 
     def show(self, path: str | Path | None = None) -> Path:
-        """Write the result as a self-contained HTML file (default: chainrule-<output>.html in
-        the current folder), say where, and return its path."""
+        """Write the result as a self-contained HTML file (default: chainrule-<output's
+        name>.html in the current folder), say where, and return its path."""
         from chainrule.show import write_html
 
         return write_html(self, path)
@@ -176,7 +182,7 @@ class Result:
     def __repr__(self) -> str:
         grads = ", ".join(f"{k}: {_short(v)}" for k, v in list(self.grad.items())[:6])
         more = ", ..." if len(self.grad) > 6 else ""
-        return (f"<chainrule.Result {self.output} = {_short(self.value)}; "
+        return (f"<chainrule.Result {self.output_name} = {_short(self.value)}; "
                 f"gradients {{{grads}{more}}}>")
 
 

@@ -40,7 +40,7 @@ def page(result: Result) -> str:
     # inside <script>, "</" would end the element (and "<!--" open a comment): \u003c is the
     # same character to a JSON parser
     data = result.to_json().replace("<", "\\u003c")
-    title = html.escape(f"Chainrule: {result.output} = {_text(result.value)}")
+    title = html.escape(f"Chainrule: {result.output_name} = {_text(result.value)}")
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -58,7 +58,7 @@ th, td {{ border-bottom: 1px solid #d8dde6; padding: 0.25rem 0.75rem; text-align
 <p class="note">{html.escape(NOTE)}</p>
 <table>
 <thead><tr><th>node</th><th>id</th><th>op</th><th>value</th>
-<th>gradient of {html.escape(result.output)}</th></tr></thead>
+<th>gradient of {html.escape(result.output_name)}</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
@@ -70,8 +70,8 @@ th, td {{ border-bottom: 1px solid #d8dde6; padding: 0.25rem 0.75rem; text-align
 
 
 def default_path(result: Result) -> Path:
-    """chainrule-<output>.html in the current folder (the output id reduced to safe letters)."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", result.output).strip("_")[:60] or "graph"
+    """chainrule-<output's name>.html in the current folder (reduced to safe letters)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", result.output_name).strip("_")[:60] or "graph"
     return Path(f"chainrule-{slug}.html")
 
 

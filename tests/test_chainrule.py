@@ -61,6 +61,8 @@ def test_the_lectures_first_example() -> None:
     assert r.grad == {"x": -4.0, "y": -4.0, "z": 3.0}
     assert r.value == -12.0
     assert all(type(g) is float for g in r.grad.values())
+    # the unnamed output is shown by its display name, never by its id
+    assert "#" in r.output and "#" not in repr(r) and r.output_name in repr(r)
 
 
 def test_a_staged_program_keeps_its_names() -> None:
